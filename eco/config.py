@@ -1,0 +1,202 @@
+"""Settings, merged from four places so a team can share defaults and a person can override them.
+
+Precedence, highest first: command-line flag > environment (``ECO_<KEY>``, plus
+``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``) > repository config (``REPO/.eco/config.toml``, then
+``[tool.eco]`` in ``REPO/pyproject.toml``) > pipeline file (``pipelines/<name>.toml``) > the
+defaults below. Every key is declared once, here, with its type; an unknown key or a value of the
+wrong type is an error that names the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eco.errors import ConfigError
+from eco.resources import pipeline_path
+
+
+@dataclass
+class Settings:
+    """Every tunable of eco. Field names are the keys used in all config sources."""
+
+    # store
+    database_url: str | None = None
+    # mining
+    rules_dirs: list[str] = field(default_factory=list)
+    mine_threshold: float = 1.0
+    max_diff_bytes: int = 2_000_000
+    # code extraction and index
+    embedder: str = "minilm"
+    index_exclude: list[str] = field(
+        default_factory=lambda: [
+            "**/.git/**", "**/.eco/**", "**/node_modules/**", "**/vendor/**", "**/third_party/**",
+            "**/site-packages/**", "**/.venv/**", "**/venv/**", "**/build/**", "**/dist/**",
+            "**/__pycache__/**", "**/*_pb2.py", "**/*.min.js",
+        ]
+    )
+    max_file_bytes: int = 1_000_000
+    # profiles
+    profile_prune_floor: float = 0.001
+    profile_rollup_cap: float = 0.25
+    # matching
+    top: int = 50
+    min_score: float = 0.0
+    # drafting
+    drafter: str = "rules"
+    llm_model: str = "gpt-4o-mini"
+    llm_temperature: float = 0.2
+    llm_recipe: str = "few-shot"
+    llm_samples: int = 1
+    llm_timeout: float = 120.0
+    llm_max_retries: int = 4
+    llm_max_prompt_chars: int = 24_000
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    review_rounds: int = 1
+    # validation
+    test_command: str = "python -m pytest -x -q"
+    test_timeout: float = 300.0
+    benchmark_command: str | None = None
+    benchmark_runs: int = 5
+    benchmark_timeout: float = 120.0
+    speedup_floor: float = 0.05
+    limit: int | None = None
+    # pipeline
+    stages: list[str] = field(
+        default_factory=lambda: ["mine", "catalog", "index", "find", "draft", "review", "validate", "emit"]
+    )
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings as a dict with secrets masked, for ``--json`` output and logs."""
+        data = dataclasses.asdict(self)
+        if data.get("openai_api_key"):
+            data["openai_api_key"] = "***"
+        return data
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_HINTS = typing.get_type_hints(Settings)
+_ENV_ALIASES = {"OPENAI_API_KEY": "openai_api_key", "OPENAI_BASE_URL": "openai_base_url"}
+# Pipeline files may carry descriptive keys that are not settings.
+_PIPELINE_META = {"name", "description"}
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _check(key: str, value: Any, source: str) -> Any:
+    """Validate one value against the declared type; ints are accepted where floats are."""
+    if key not in _FIELDS:
+        raise ConfigError(f"{source}: unknown key {key!r}")
+    hint = _HINTS[key]
+    args = typing.get_args(hint)
+    optional = isinstance(hint, types.UnionType) and type(None) in args
+    base = next((a for a in args if a is not type(None)), hint) if optional else hint
+    if value is None and optional:
+        return None
+    origin = typing.get_origin(base)
+    if origin is list:
+        (item,) = typing.get_args(base)
+        if isinstance(value, list) and all(isinstance(v, item) for v in value):
+            return list(value)
+    elif base is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif base is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(value, base):
+        return value
+    raise ConfigError(f"{source}: key {key!r} must be {_type_name(hint)}, got {type(value).__name__} {value!r}")
+
+
+def _from_env_string(key: str, raw: str, source: str) -> Any:
+    """Environment variables are strings; parse them by the key's declared type."""
+    hint = _HINTS[key]
+    args = typing.get_args(hint)
+    base = next((a for a in args if a is not type(None)), hint) if args and typing.get_origin(hint) is not list else hint
+    try:
+        if base is int:
+            return int(raw)
+        if base is float:
+            return float(raw)
+        if base is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if typing.get_origin(base) is list:
+            return [part.strip() for part in raw.split(os.pathsep if "dirs" in key else ",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{source}: must be {_type_name(hint)}, got {raw!r}") from None
+    return raw
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def pipeline_layer(name: str) -> dict[str, Any]:
+    path = pipeline_path(name)
+    data = _read_toml(path)
+    return {k: _check(k, v, f"{path}") for k, v in data.items() if k not in _PIPELINE_META}
+
+
+def repo_layer(root: Path | None) -> dict[str, Any]:
+    """``[tool.eco]`` from pyproject.toml, overridden by ``.eco/config.toml``."""
+    layer: dict[str, Any] = {}
+    if root is None:
+        return layer
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _read_toml(pyproject).get("tool", {}).get("eco", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{pyproject}: [tool.eco] must be a table")
+        layer.update({k: _check(k, v, f"{pyproject} [tool.eco]") for k, v in tool.items()})
+    local = root / ".eco" / "config.toml"
+    if local.is_file():
+        layer.update({k: _check(k, v, str(local)) for k, v in _read_toml(local).items()})
+    return layer
+
+
+def env_layer(environ: typing.Mapping[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    layer: dict[str, Any] = {}
+    for name, value in environ.items():
+        if name in _ENV_ALIASES:
+            layer[_ENV_ALIASES[name]] = value
+        elif name.startswith("ECO_"):
+            key = name[4:].lower()
+            if key not in _FIELDS:
+                continue  # ECO_* variables for other purposes (e.g. test switches) are not settings
+            layer[key] = _check(key, _from_env_string(key, value, f"environment {name}"), f"environment {name}")
+    return layer
+
+
+def load_settings(
+    root: Path | None = None,
+    *,
+    pipeline: str = "default",
+    flags: dict[str, Any] | None = None,
+    environ: typing.Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge defaults < pipeline < repository < environment < flags into one :class:`Settings`."""
+    merged: dict[str, Any] = {}
+    merged.update(pipeline_layer(pipeline))
+    merged.update(repo_layer(root))
+    merged.update(env_layer(environ))
+    for key, value in (flags or {}).items():
+        if value is not None:
+            merged[key] = _check(key, value, f"command-line flag --{key.replace('_', '-')}")
+    return Settings(**merged)

@@ -1,0 +1,77 @@
+"""Settings precedence: flag > environment > repository config > pipeline file > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eco.config import Settings, load_settings
+from eco.errors import ConfigError
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_defaults_and_pipeline_layer(tmp_path: Path) -> None:
+    assert Settings().drafter == "rules"
+    assert load_settings(tmp_path, pipeline="default", environ={}).drafter == "auto"
+    assert load_settings(tmp_path, pipeline="offline", environ={}).drafter == "rules"
+    assert load_settings(tmp_path, pipeline="ci", environ={}).embedder == "bow"
+
+
+def test_full_precedence_chain(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.eco]\nbenchmark_runs = 7\ntest_timeout = 10\nllm_model = 'py'\n")
+    write(tmp_path / ".eco" / "config.toml", "benchmark_runs = 9\nllm_model = 'local'\n")
+    env = {"ECO_BENCHMARK_RUNS": "11", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    s = load_settings(tmp_path, pipeline="ci", environ=env, flags={"benchmark_runs": 13})
+    assert s.benchmark_runs == 13  # flag wins
+    assert s.openai_base_url == "http://127.0.0.1:9/v1"  # environment alias
+    assert s.llm_model == "local"  # .eco/config.toml over [tool.eco]
+    assert s.test_timeout == 10.0  # [tool.eco] over the pipeline's 120, int accepted as float
+    assert s.embedder == "bow"  # pipeline over default
+    s = load_settings(tmp_path, pipeline="ci", environ=env)
+    assert s.benchmark_runs == 11  # environment over repository
+
+
+def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
+    write(tmp_path / ".eco" / "config.toml", "benchmrk_runs = 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, environ={})
+    assert "config.toml" in str(info.value) and "benchmrk_runs" in str(info.value)
+
+
+def test_wrong_type_names_file_and_key(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.eco]\nbenchmark_runs = 'many'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, environ={})
+    assert "pyproject.toml" in str(info.value) and "benchmark_runs" in str(info.value)
+
+
+def test_wrong_type_in_environment(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ECO_BENCHMARK_RUNS"):
+        load_settings(tmp_path, environ={"ECO_BENCHMARK_RUNS": "lots"})
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    write(tmp_path / ".eco" / "config.toml", "this is = = not toml\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(tmp_path, environ={})
+
+
+def test_unknown_pipeline(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown pipeline"):
+        load_settings(tmp_path, pipeline="nope", environ={})
+
+
+def test_list_setting_from_environment(tmp_path: Path) -> None:
+    s = load_settings(tmp_path, environ={"ECO_RULES_DIRS": "/a:/b"})
+    assert s.rules_dirs == ["/a", "/b"]
+
+
+def test_secret_masked_in_public_dict(tmp_path: Path) -> None:
+    s = load_settings(tmp_path, environ={"OPENAI_API_KEY": "sk-secret"})
+    assert s.openai_api_key == "sk-secret"
+    assert s.public_dict()["openai_api_key"] == "***"
