@@ -39,7 +39,8 @@ def apply_codemod(mod: Codemod, code: str, file_source: str = "", qualname: str 
     if new_code == code:
         return DraftResult(drafter=drafter, new_code=None, notes="not applied: the rewrite changed nothing")
     try:
-        compile(textwrap.dedent(new_code), "<codemod>", "exec")
+        indented = new_code[:1] in (" ", "\t")
+        compile(("if True:\n" if indented else "") + new_code + "\n", "<codemod>", "exec")
     except SyntaxError as exc:  # a codemod bug; report it as an empty edit rather than a broken patch
         log.warning("%s produced code that does not compile: %s", drafter, exc)
         return DraftResult(drafter=drafter, new_code=None, notes=f"not applied: rewrite did not compile ({exc.msg})")

@@ -131,7 +131,7 @@ def _local(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
                 ctx.replace(call.func.attr, cst.Name("add"))
         done.append(f"`{name}` is only used for `in` tests and appends: it is now a set")
         return None
-    sname = ctx.fresh(f"{name}_set")
+    sname = ctx.fresh(f"{name.lower()}_set")
     init = "set()" if isinstance(assign.value, cst.List) and not assign.value.elements else f"set({name})"
     ctx.insert_after(line, f"{sname} = {init}")
     for k, node in uses:
@@ -145,7 +145,7 @@ def _local(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
 
 
 def _hoist(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], done: list[str]) -> str | None:
-    sname = ctx.fresh(f"{name}_set")
+    sname = ctx.fresh(f"{name.lower()}_set")
     placed: set[int] = set()
     hoisted = 0
     for t in tests:
