@@ -30,6 +30,7 @@ from eco.draft.codemods.analysis import (
     mutation_reason, pure_expr, refs, single_assignment, store_slot,
 )
 from eco.draft.codemods.base import FunctionContext, codemod, summarize
+from eco.draft.codemods.list_pop_front import _retype
 
 SUMMARY = "`x in list` inside a loop -> `x in set` (O(1) hashing instead of a linear scan)."
 _UNHASHABLE = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
@@ -125,6 +126,7 @@ def _local(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
     kinds = {k for k, _ in uses}
     if "read" not in kinds:
         ctx.replace(assign.value, _as_set(ctx, assign.value))
+        _retype(ctx, assign, "set")
         for k, node in uses:
             if k == "append":
                 call = node.body[0].value  # type: ignore[union-attr]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from eco.draft.codemods.analysis import (
-    STR_METHODS, bindings, iter_nodes, loop_region, loops_around, pure_expr, refs, store_slot,
+    STR_METHODS, binding_stmt, bindings, iter_nodes, loop_region, loops_around, pure_expr, refs, store_slot,
 )
 from eco.draft.codemods.base import FunctionContext, codemod, summarize
 
@@ -49,8 +49,8 @@ def str_looking(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
             return False
         for s in sites:
             par = ctx.parent(s)
-            stmt = ctx.parent(par) if isinstance(par, cst.AssignTarget) else None
-            if isinstance(stmt, cst.Assign) and str_looking(ctx, stmt.value, depth + 1):
+            stmt = binding_stmt(ctx, s)
+            if stmt is not None and str_looking(ctx, stmt.value, depth + 1):
                 continue
             if isinstance(par, cst.For) and par.target is s and isinstance(par.iter, cst.Call) and isinstance(
                     par.iter.func, cst.Attribute) and par.iter.func.attr.value in {"split", "rsplit", "splitlines"}:
@@ -85,9 +85,8 @@ def _one(ctx: FunctionContext, name: str) -> str:
             inits.append(s)
     if len(inits) != 1 or store_slot(ctx, inits[0]) != "assign":
         raise ValueError(f"`{name}` is bound other than by one assignment plus `+=` in a loop")
-    tgt = ctx.parent(inits[0])
-    assign = ctx.parent(tgt)
-    if not (isinstance(tgt, cst.AssignTarget) and isinstance(assign, cst.Assign) and len(assign.targets) == 1
+    assign = binding_stmt(ctx, inits[0])
+    if not (assign is not None
             and isinstance(assign.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))):
         raise ValueError(f"`{name}` does not start as a string literal")
     init_line = ctx.parent(assign)
