@@ -32,6 +32,20 @@ class Case:
     before: str
     after: str
     inputs: list[tuple[Any, ...]]
+    postlude: str = ""  # module code after the function (e.g. a driver for a method)
+
+
+class U:
+    """A stand-in record for the join case (compared by value)."""
+
+    def __init__(self, name: str, plan: str) -> None:
+        self.name, self.plan = name, plan
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, U) and (self.name, self.plan) == (other.name, other.plan)
+
+    def __repr__(self) -> str:
+        return f"U({self.name!r}, {self.plan!r})"
 
 
 def request(kind: str, code: str, file_source: str | None = None, qualname: str = "f") -> DraftRequest:
@@ -42,8 +56,8 @@ def request(kind: str, code: str, file_source: str | None = None, qualname: str 
     )
 
 
-def draft(kind: str, code: str, prelude: str = "", qualname: str = "f"):
-    results = RulesDrafter().draft(request(kind, code, prelude + code + "\n", qualname))
+def draft(kind: str, code: str, prelude: str = "", qualname: str = "f", postlude: str = ""):
+    results = RulesDrafter().draft(request(kind, code, prelude + code + "\n" + postlude, qualname))
     assert len(results) == 1
     return results[0]
 
@@ -63,7 +77,8 @@ def run_all(source: str, inputs: list[tuple[Any, ...]]) -> list[tuple[str, Any, 
 
 CASES = [
     Case('dict-keys-membership', 'keys', 'rules:dict-keys-membership', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(d, ks):
     return [k for k in ks if k in d.keys() and k not in (d.keys())]''',
@@ -72,7 +87,8 @@ def f(d, ks):
     return [k for k in ks if k in d and k not in (d)]''',
          inputs=[({}, []), ({'a': 1}, ['a', 'b', 'a'])]),
     Case('any-all-list-comprehension', 'any', 'rules:any-all-generator', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(xs):
     return any([x.startswith("a") for x in xs]), all([len(x) > 1 for x in xs if x])''',
@@ -81,7 +97,8 @@ def f(xs):
     return any(x.startswith("a") for x in xs), all(len(x) > 1 for x in xs if x)''',
          inputs=[([],), (['ab', 'b', 'ab'],), (['', 'abc'],)]),
     Case('sum-list-comprehension', 'sum', 'rules:sum-generator', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(xs):
     total = sum([x * 2 for x in xs], 10)
@@ -92,7 +109,8 @@ def f(xs):
     return total, max((x for x in xs), default=None), min([-x for x in xs] or [0])''',
          inputs=[([],), ([3, 1, 3],)]),
     Case('sort-for-min-max', 'minmax', 'rules:sorted-index-to-min-max', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(xs, key=len):
     if not xs:
@@ -109,7 +127,8 @@ def f(xs, key=len):
     return lo, hi, max(xs)''',
          inputs=[([],), (['bb', 'a', 'cc', 'a'],), (['x'],)]),
     Case('sort-for-top-k', 'topk', 'rules:sorted-slice-to-heapq', ['import heapq'],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(counts, n=3):
     top = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:n]
@@ -120,7 +139,8 @@ def f(counts, n=3):
     return top, heapq.nsmallest(2, counts.values())''',
          inputs=[({},), ({'a': 2, 'b': 5, 'c': 2, 'd': 2, 'e': 9},), ({'a': 1},)]),
     Case('list-membership-in-loop', 'dedupe-to-set', 'rules:list-to-set-membership', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(lines):
     seen = []
@@ -143,7 +163,8 @@ def f(lines):
     return n''',
          inputs=[([],), (['a', ' A', 'b', 'a '],)]),
     Case('list-membership-in-loop', 'keep-order', 'rules:list-to-set-membership', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(lines):
     seen = []  # first occurrences, in order
@@ -164,7 +185,9 @@ def f(lines):
     return seen''',
          inputs=[([],), (['b', 'a', 'b ', 'c', 'a'],)]),
     Case('list-membership-in-loop', 'param-and-constant', 'rules:list-to-set-membership', [],
-         prelude='STOP = ["the", "a", "an"]\n',
+         prelude='''\
+STOP = ["the", "a", "an"]
+''',
          before='''\
 def f(words, blocked: list[str]):
     out = []
@@ -185,7 +208,8 @@ def f(words, blocked: list[str]):
     return out''',
          inputs=[([], []), (['the', 'cat', 'a', 'dog', 'cat'], ['dog'])]),
     Case('string-concat-in-loop', 'concat', 'rules:string-concat-to-join', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(rows):
     out = ""  # the report
@@ -201,7 +225,8 @@ def f(rows):
     return out''',
          inputs=[([],), ([1, 2, 2],)]),
     Case('list-pop-front', 'bfs', 'rules:list-to-deque', ['from collections import deque'],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(graph, start):
     queue = [start]
@@ -230,7 +255,9 @@ def f(graph, start):
     return order''',
          inputs=[({}, 1), ({1: [2, 3], 2: [4], 3: [4, 1], 4: []}, 1)]),
     Case('regex-compile-in-loop', 'regex', 'rules:hoist-regex-compile', [],
-         prelude='import re\n',
+         prelude='''\
+import re
+''',
          before='''\
 def f(lines):
     out = []
@@ -251,7 +278,9 @@ def f(lines):
     return out''',
          inputs=[([],), (['12 ab', 'x', '3  Z'],)]),
     Case('missing-cache-pure-function', 'cache', 'rules:add-lru-cache', ['import functools'],
-         prelude='KNOWN = ("curl", "mozilla")\n',
+         prelude='''\
+KNOWN = ("curl", "mozilla")
+''',
          before='''\
 def f(ua: str) -> str:
     s = ua.lower()
@@ -269,7 +298,8 @@ def f(ua: str) -> str:
     return "other"''',
          inputs=[('',), ('Mozilla/5.0',), ('curl/8',)]),
     Case('loop-invariant-set-construction', 'hoist-set', 'rules:hoist-invariant-set', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(rows, allowed):
     out = []
@@ -287,7 +317,8 @@ def f(rows, allowed):
     return out''',
          inputs=[([], []), ([1, 2, 3, 2], [2, 3, 3])]),
     Case('list-concat-in-loop', 'concat-list', 'rules:list-concat-to-append', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(rows):
     out = []
@@ -306,7 +337,8 @@ def f(rows):
     return out''',
          inputs=[([],), ([1, 0, 2],)]),
     Case('count-in-loop', 'counter', 'rules:count-to-counter', ['from collections import Counter'],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(text):
     words = text.split()
@@ -324,7 +356,8 @@ def f(text):
     return result''',
          inputs=[('',), ('a b a c b a',)]),
     Case('list-insert-front', 'insert-front', 'rules:insert-front-to-append-reverse', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(lines):
     out = []
@@ -342,7 +375,8 @@ def f(lines):
     return out''',
          inputs=[([],), (['a ', '', 'b', 'a'],)]),
     Case('list-index-in-loop', 'index', 'rules:index-to-position-dict', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(order: list[str], items):
     return [order.index(i) for i in items]''',
@@ -352,7 +386,8 @@ def f(order: list[str], items):
     return [(order_pos[i] if i in order_pos else order.index(i)) for i in items]''',
          inputs=[([], []), (['b', 'a', 'b', 'c'], ['a', 'b', 'c']), (['a'], ['z'])]),
     Case('needless-list-copy', 'copy', 'rules:drop-needless-list-copy', [],
-         prelude='',
+         prelude='''\
+''',
          before='''\
 def f(d):
     total = 0
@@ -366,19 +401,186 @@ def f(d):
         total += v * len(k)
     return total''',
          inputs=[({},), ({'ab': 2, 'c': 5},)]),
+    Case('deepcopy-readonly', 'deepcopy', 'rules:drop-readonly-deepcopy', [],
+         prelude='''\
+import copy
+DEFAULTS = {"min": 2, "w": {"a": 1.5}, "names": ["x", "y"]}
+''',
+         before='''\
+def f(items, cfg_in=None):
+    cfg = copy.deepcopy(cfg_in if cfg_in is not None else DEFAULTS)
+    if len(items) < cfg["min"]:
+        return 0.0
+    w = cfg["w"]
+    names = tuple(cfg["names"])
+    score = 0.0
+    for it in items:
+        if it.startswith(names):
+            score += w["a"]
+    return score''',
+         after='''\
+def f(items, cfg_in=None):
+    cfg = cfg_in if cfg_in is not None else DEFAULTS
+    if len(items) < cfg["min"]:
+        return 0.0
+    w = cfg["w"]
+    names = tuple(cfg["names"])
+    score = 0.0
+    for it in items:
+        if it.startswith(names):
+            score += w["a"]
+    return score''',
+         inputs=[([],), (['xa', 'b', 'yy'],), (['q', 'r'], {'min': 1, 'w': {'a': 2.0}, 'names': ['q']})]),
+    Case('nested-loop-join', 'join', 'rules:nested-loop-to-dict-index', [],
+         prelude='''\
+from dataclasses import dataclass
+from typing import Sequence
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    plan: str
+''',
+         before='''\
+def f(records, users: Sequence[User]):
+    joined = []
+    for rec in records:
+        match = None
+        if rec != "-":
+            for user in users:
+                if user.name == rec:
+                    match = user
+                    break
+        joined.append((rec, match))
+    return joined''',
+         after='''\
+def f(records, users: Sequence[User]):
+    joined = []
+    users_by_name = {}
+    for user in users:
+        users_by_name.setdefault(user.name, user)
+    for rec in records:
+        match = None
+        if rec != "-":
+            if rec in users_by_name:
+                match = users_by_name[rec]
+        joined.append((rec, match))
+    return joined''',
+         inputs=[([], []), (['a', '-', 'b', 'a'], [U('a', 'p1'), U('c', 'p2'), U('a', 'p3')])]),
+    Case('string-concat-in-loop', 'attribute-concat', 'rules:string-concat-to-join', [],
+         prelude='''\
+class W:
+    text = "h\\n"
+    n = 0
+
+''',
+         before='''\
+    def write(self, rows):
+        for row in rows:
+            if not row:
+                raise ValueError("empty row")
+            self.text += ",".join(row) + "\\n"
+            self.n += 1
+        return self''',
+         after='''\
+    def write(self, rows):
+        text_parts = []
+        try:
+            for row in rows:
+                if not row:
+                    raise ValueError("empty row")
+                text_parts.append(",".join(row) + "\\n")
+                self.n += 1
+        finally:
+            self.text += "".join(text_parts)
+        return self''',
+         inputs=[([],), ([['a', 'b'], ['c']],), ([['a'], [], ['b']],)],
+         postlude='''\
+
+
+def f(rows):
+    w = W()
+    try:
+        w.write(rows)
+    except ValueError:
+        pass
+    return w.text, w.n
+'''),
+    Case('list-pop-front', 'annotated-queue', 'rules:list-to-deque', ['from collections import deque'],
+         prelude='''\
+''',
+         before='''\
+def f(times, window=2.0):
+    recent: list[float] = []
+    best = 0
+    for ts in sorted(times):
+        recent.append(ts)
+        while ts - recent[0] >= window:
+            recent.pop(0)
+        best = max(best, len(recent))
+    return best''',
+         after='''\
+def f(times, window=2.0):
+    recent: deque[float] = deque()
+    best = 0
+    for ts in sorted(times):
+        recent.append(ts)
+        while ts - recent[0] >= window:
+            recent.popleft()
+        best = max(best, len(recent))
+    return best''',
+         inputs=[([],), ([1.0, 1.5, 2.0, 4.0, 4.1, 4.2, 9.0],)]),
+    Case('sort-for-min-max', 'grouped-min', 'rules:sorted-index-to-min-max', [],
+         prelude='''\
+''',
+         before='''\
+def f(pairs):
+    groups: dict[str, list] = {}
+    for k, v in pairs:
+        groups.setdefault(k, []).append(v)
+    return {k: sorted(g, key=abs)[0] for k, g in groups.items()}''',
+         after='''\
+def f(pairs):
+    groups: dict[str, list] = {}
+    for k, v in pairs:
+        groups.setdefault(k, []).append(v)
+    return {k: min(g, key=abs) for k, g in groups.items()}''',
+         inputs=[([],), ([('a', 3), ('b', -1), ('a', -2), ('a', 2)],)]),
+    Case('count-in-loop', 'hashed-by-loop', 'rules:count-to-counter', ['from collections import Counter'],
+         prelude='''\
+''',
+         before='''\
+def f(records):
+    paths = [r[0] for r in records]
+    hits = {}
+    for path in paths:
+        if path not in hits:
+            hits[path] = paths.count(path)
+    return hits''',
+         after='''\
+def f(records):
+    paths = [r[0] for r in records]
+    hits = {}
+    paths_counts = Counter(paths)
+    for path in paths:
+        if path not in hits:
+            hits[path] = paths_counts[path]
+    return hits''',
+         inputs=[([],), ([('a', 1), ('b', 2), ('a', 3)],)]),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rewrite_is_exact_compiles_and_keeps_behaviour(case: Case) -> None:
-    result = draft(case.kind, case.before, case.prelude)
+    result = draft(case.kind, case.before, case.prelude, postlude=case.postlude)
     assert result.new_code == case.after, result.notes
     assert result.drafter == case.drafter
     assert result.imports == case.imports
     assert "Checked:" in result.notes
-    compile(case.after, "<after>", "exec")
-    before = run_all(case.prelude + case.before, case.inputs)
-    after = run_all("\n".join(case.imports) + "\n" + case.prelude + case.after, case.inputs)
+    compile(("if True:\n" if case.after.startswith(" ") else "") + case.after, "<after>", "exec")
+    before = run_all(case.prelude + case.before + "\n" + case.postlude, case.inputs)
+    after = run_all("\n".join(case.imports) + "\n" + case.prelude + case.after + "\n" + case.postlude, case.inputs)
     assert before == after
 
 
@@ -505,6 +707,47 @@ NEGATIVE = [
         xs.remove(x)''', "mutates it"),
     ("any-all-list-comprehension", "side effects in the element", '''def f(xs):
     return any([check(x) for x in xs])''', "side effects"),
+    ("deepcopy-readonly", "copy mutated", '''def f(cfg_in):
+    cfg = copy.deepcopy(cfg_in)
+    cfg["w"]["a"] = 1
+    return cfg["w"]["a"]''', "assigned to"),
+    ("deepcopy-readonly", "sub-object escapes", '''def f(cfg_in):
+    cfg = copy.deepcopy(cfg_in)
+    names = cfg["names"]
+    return names''', "used as"),
+    ("deepcopy-readonly", "unknown call afterwards", '''def f(cfg_in):
+    cfg = copy.deepcopy(cfg_in)
+    update(cfg_in)
+    return len(cfg)''', "could change the original"),
+    ("nested-loop-join", "no break: last match wins", '''def f(records, users: list[User]):
+    for rec in records:
+        for user in users:
+            if user.name == rec:
+                match = user''', "does not `break`"),
+    ("nested-loop-join", "key type unknown", '''def f(records, users):
+    for rec in records:
+        for user in users:
+            if user.name == rec:
+                match = user
+                break''', "not known"),
+    ("nested-loop-join", "loop variable used after", '''def f(records, users: list[User]):
+    for rec in records:
+        for user in users:
+            if user.name == rec:
+                match = user
+                break
+        print(user)''', "used outside the inner loop"),
+    ("string-concat-in-loop", "attribute read in loop", '''    def write(self, rows):
+        for row in rows:
+            self.text += row
+            print(len(self.text))''', "read inside the loop"),
+    ("string-concat-in-loop", "numeric attribute", '''    def add(self, rows):
+        for row in rows:
+            self.total += row.size''', "not known to be a str"),
+    ("string-concat-in-loop", "method called in loop", '''    def write(self, rows):
+        for row in rows:
+            self.text += "x" + row
+            self.flush()''', "could read"),
     ("dict-keys-membership", "nothing to do", '''def f(d, k):
     return k in d''', "no `in d.keys()` test found"),
 ]
@@ -512,14 +755,15 @@ NEGATIVE = [
 
 @pytest.mark.parametrize("kind,label,code,reason", NEGATIVE, ids=[n[1] for n in NEGATIVE])
 def test_precondition_failure_gives_empty_edit_with_reason(kind: str, label: str, code: str, reason: str) -> None:
-    result = draft(kind, code, "import re\n")
+    prelude = "import re\nimport copy\n\n\nclass User:\n    name: str\n\n\n"
+    result = draft(kind, code, prelude)
     assert result.new_code is None
     assert result.notes.startswith("not applied:")
     assert reason in result.notes
 
 
 def test_unknown_kind_and_other_language_are_empty_edits() -> None:
-    r = RulesDrafter().draft(request("nested-loop-join", "def f():\n    pass"))
+    r = RulesDrafter().draft(request("blocking-io-in-loop", "def f():\n    pass"))
     assert [x.new_code for x in r] == [None] and "no codemod" in r[0].notes
     req = request("dict-keys-membership", "int f() { return 0; }")
     req = DraftRequest(**{**req.__dict__, "language": "c"})
