@@ -604,7 +604,10 @@ NEGATIVE = [
             record(seen)
     return seen''', "may mutate or keep it"),
     ("list-membership-in-loop", "unannotated parameter", '''def f(rows, blocked):
-    return [r for r in rows if r not in blocked]''', "not known to be hashable"),
+    return [r for r in rows if r not in blocked]''', "not known to be a list"),
+    ("list-membership-in-loop", "already a set", '''def f(rows, vocab: list[str]):
+    known = set(vocab)
+    return [r for r in rows if r in known]''', "already answers `in`"),
     ("list-membership-in-loop", "list aliased", '''def f(rows):
     seen = ["a"]
     other = seen
@@ -819,6 +822,15 @@ def test_method_inserted_statements_get_the_method_indentation() -> None:
     assert lines[0] == "        @property"
     assert "            out = \"\".join(out_parts)" in lines
     assert "            for n in self.items:  # loop" in lines
+
+
+def test_generator_argument_gets_parentheses_when_no_longer_alone() -> None:
+    code = "def f(xs):\n    if xs:\n        return sorted(x * 2 for x in xs)[:3], sorted(-x for x in xs)[0]"
+    r = draft("sort-for-top-k", code)
+    assert "heapq.nsmallest(3, (x * 2 for x in xs))" in r.new_code
+    compile(r.new_code, "<r>", "exec")
+    r = draft("sort-for-min-max", code.replace("sorted(-x for x in xs)[0]", "sorted((-x for x in xs), key=abs)[0]"))
+    assert "min((-x for x in xs), key=abs)" in r.new_code
 
 
 def test_imports_reuse_existing_names() -> None:

@@ -36,6 +36,9 @@ def apply_codemod(mod: Codemod, code: str, file_source: str = "", qualname: str 
     except Refusal as exc:
         log.info("%s refused %s: %s", drafter, qualname, exc)
         return DraftResult(drafter=drafter, new_code=None, notes=f"not applied: {exc}")
+    except Exception as exc:  # a codemod bug must cost one empty edit, never the run
+        log.warning("%s failed on %s: %r", drafter, qualname, exc, exc_info=True)
+        return DraftResult(drafter=drafter, new_code=None, notes=f"not applied: codemod error ({type(exc).__name__}: {exc})")
     if new_code == code:
         return DraftResult(drafter=drafter, new_code=None, notes="not applied: the rewrite changed nothing")
     try:

@@ -48,8 +48,19 @@ def is_ref(ctx: FunctionContext, node: cst.Name) -> bool:
 
 
 def refs(ctx: FunctionContext, name: str, within: cst.CSTNode | None = None) -> list[cst.Name]:
+    """References to ``name`` under ``within`` (default: the function body), in source order."""
+    index = ctx.cache.get("refs")
+    if index is None:
+        index = {}
+        for n in walk(ctx.func):
+            if isinstance(n, cst.Name) and is_ref(ctx, n):
+                index.setdefault(n.value, []).append(n)
+        ctx.cache["refs"] = index
+    found = index.get(name, [])
     root = within if within is not None else ctx.func.body
-    return [n for n in walk(root) if isinstance(n, cst.Name) and n.value == name and is_ref(ctx, n)]
+    if root is ctx.func:
+        return list(found)
+    return [n for n in found if ctx.inside(n, root)]
 
 
 def in_nested_scope(ctx: FunctionContext, node: cst.CSTNode) -> bool:
