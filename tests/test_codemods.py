@@ -625,6 +625,30 @@ NEGATIVE = [
     q = [1, 2]
     q.pop(0)
     return q''', "used as"),
+    ("list-pop-front", "queue grows while iterated", '''def f(items):
+    q = list(items)
+    q.pop(0)
+    for x in q:
+        if x > 0:
+            q.append(-x)
+    return len(q)''', "changed while it is iterated"),
+    ("needless-list-copy", "callback in the loop", '''def f(handlers, event):
+    for h in list(handlers):
+        h(event)''', "could change it"),
+    ("loop-invariant-set-construction", "unknown call in the loop", '''def f(rows, allowed):
+    out = []
+    for r in rows:
+        refresh(allowed)
+        if r in set(allowed):
+            out.append(r)
+    return out''', "may mutate or keep it"),
+    ("loop-invariant-set-construction", "unknown call without the name", '''def f(rows, allowed):
+    out = []
+    for r in rows:
+        notify(r)
+        if r in set(allowed):
+            out.append(r)
+    return out''', "could change it"),
     ("string-concat-in-loop", "string read in loop", '''def f(rows):
     s = ""
     for r in rows:

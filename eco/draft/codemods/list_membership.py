@@ -16,7 +16,8 @@ Rewrites:
   each append) answering the ``in`` tests; any other use (mutating methods, passing to an unknown
   call, aliasing, closures) refuses;
 - parameter or module constant -> ``x_set = set(x)`` built once before the outermost loop in which
-  ``x`` is not mutated, used by the tests inside that loop.
+  ``x`` is not mutated and which calls nothing that could mutate it (only pure builtins, methods
+  of containers the function built, provably pure module functions), used by the tests inside.
 The probe (left of ``in``) must not be an obviously unhashable display; an unhashable probe would
 raise TypeError against a set where the list answered False.
 """
@@ -28,7 +29,7 @@ import ast
 import libcst as cst
 
 from eco.draft.codemods.analysis import (
-    SAFE_CALLS, container_elems_hashable, hashable, is_param, iter_nodes, list_like, loops_around, method_call,
+    SAFE_CALLS, call_problem, container_elems_hashable, loop_region, hashable, is_param, iter_nodes, list_like, loops_around, method_call,
     mutation_reason, pure_expr, refs, single_assignment, store_slot,
 )
 from eco.draft.codemods.base import FunctionContext, codemod, summarize
@@ -157,7 +158,7 @@ def _hoist(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
         chosen = None
         for loop in loops:  # innermost first; widen while the list is not touched inside
             bad = [r for r in refs(ctx, name, loop) if r is not t.comparator and mutation_reason(ctx, r)]
-            if bad:
+            if bad or call_problem(ctx, loop_region(loop)):
                 break
             chosen = loop
         if chosen is None:

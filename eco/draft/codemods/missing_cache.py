@@ -93,6 +93,12 @@ def purity_problem(fn: ast.FunctionDef, mod: ModuleContext, seen: set[str]) -> s
     return None
 
 
+def module_function_pure(mod: ModuleContext, name: str) -> bool:
+    """``name`` is a function defined in this module that passes the purity check."""
+    fn = mod.functions.get(name)
+    return fn is not None and purity_problem(fn, mod, set()) is None
+
+
 def _global_ok(name: str, mod: ModuleContext, seen: set[str]) -> str | None:
     if name in IMPURE_NAMES:
         return f"uses `{name}` (I/O or nondeterminism)"
