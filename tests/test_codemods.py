@@ -857,6 +857,17 @@ def test_generator_argument_gets_parentheses_when_no_longer_alone() -> None:
     assert "min((-x for x in xs), key=abs)" in r.new_code
 
 
+def test_numeric_arguments_get_a_typed_cache_so_equal_numbers_of_other_types_do_not_share_entries() -> None:
+    code = "def fmt(x: float) -> str:\n    return str(x)"
+    r = draft("missing-cache-pure-function", code, qualname="fmt")
+    assert r.new_code.startswith("@functools.lru_cache(maxsize=None, typed=True)\n")
+    ns: dict[str, Any] = {}
+    exec("import functools\n" + r.new_code, ns)
+    assert [ns["fmt"](1.0), ns["fmt"](1), ns["fmt"](True)] == ["1.0", "1", "True"]
+    r = draft("missing-cache-pure-function", "def g(p: tuple[int, int]) -> int:\n    return p[0]", qualname="g")
+    assert r.new_code is None and "not known to be hashable" in r.notes
+
+
 def test_imports_reuse_existing_names() -> None:
     code = "def f(x):\n    q = [x]\n    while q:\n        q.pop(0)\n    return x"
     r = draft("list-pop-front", code, "from collections import deque as Deque\n")
