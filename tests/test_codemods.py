@@ -568,6 +568,62 @@ def f(records):
             hits[path] = paths_counts[path]
     return hits''',
          inputs=[([],), ([('a', 1), ('b', 2), ('a', 3)],)]),
+    Case('bytes-concat-in-loop', 'bytes-concat', 'rules:bytes-concat-to-join', [],
+         prelude='''\
+''',
+         before='''\
+def f(messages):
+    buf = b""
+    for msg in messages:
+        buf += len(msg).to_bytes(4, "big") + msg
+    return buf''',
+         after='''\
+def f(messages):
+    buf_parts = []
+    for msg in messages:
+        buf_parts.append(len(msg).to_bytes(4, "big") + msg)
+    buf = b"".join(buf_parts)
+    return buf''',
+         inputs=[([],), ([b'ab', b'', b'ab'],)]),
+    Case('startswith-or-chain', 'startswith', 'rules:merge-startswith-chain', [],
+         prelude='''\
+''',
+         before='''\
+def f(path, flag=False):
+    return flag or path.startswith("/static/") or path.startswith(("/assets/", "/a")) or path.endswith(".js")''',
+         after='''\
+def f(path, flag=False):
+    return flag or path.startswith(("/static/", "/assets/", "/a")) or path.endswith(".js")''',
+         inputs=[('',), ('/static/x',), ('/ab',), ('/x.js',), ('/x', True)]),
+    Case('list-first-key', 'first-key', 'rules:list-first-to-next-iter', [],
+         prelude='''\
+''',
+         before='''\
+def f(table):
+    if not table:
+        return None
+    return list(table.keys())[0], list(table.items())[0]''',
+         after='''\
+def f(table):
+    if not table:
+        return None
+    return next(iter(table)), next(iter(table.items()))''',
+         inputs=[({},), ({'b': 1, 'a': 2},)]),
+    Case('loop-invariant-sort', 'hoist-sort', 'rules:hoist-invariant-sort', [],
+         prelude='''\
+''',
+         before='''\
+def f(values, qs=(0, 50, 100)):
+    if not values:
+        return {}
+    return {q: sorted(values, key=lambda v: -v)[int((len(values) - 1) * q / 100)] for q in qs}''',
+         after='''\
+def f(values, qs=(0, 50, 100)):
+    if not values:
+        return {}
+    ordered = sorted(values, key=lambda v: -v)
+    return {q: ordered[int((len(values) - 1) * q / 100)] for q in qs}''',
+         inputs=[([],), ([3, 1, 2, 3],)]),
 ]
 
 
@@ -775,6 +831,16 @@ NEGATIVE = [
         for row in rows:
             self.text += "x" + row
             self.flush()''', "could read"),
+    ("list-first-key", "no emptiness guard", '''def f(d):
+    return list(d)[0]''', "no emptiness guard"),
+    ("startswith-or-chain", "receiver is a call", '''def f(p):
+    return p.lower().startswith("a") or p.lower().startswith("b")''', "no chain"),
+    ("loop-invariant-sort", "data grows in the loop", '''def f(values, qs):
+    out = []
+    for q in qs:
+        values.append(q)
+        out.append(len(sorted(values)))
+    return out''', "mutates it"),
     ("dict-keys-membership", "nothing to do", '''def f(d, k):
     return k in d''', "no `in d.keys()` test found"),
 ]

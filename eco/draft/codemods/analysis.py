@@ -231,7 +231,11 @@ def assigned_in(ctx: FunctionContext, region: Sequence[cst.CSTNode]) -> set[str]
 
 
 def free_names(ctx: FunctionContext, node: cst.CSTNode) -> set[str]:
-    return {n.value for n in walk(node) if isinstance(n, cst.Name) and is_ref(ctx, n)}
+    """Names ``node`` reads from outside: lambda parameters and comprehension variables bound
+    inside it do not count."""
+    names = [n for n in walk(node) if isinstance(n, cst.Name) and is_ref(ctx, n)]
+    inner = {n.value for n in names if store_slot(ctx, n) in {"param", "for"}}
+    return {n.value for n in names} - inner
 
 
 def inside_try_or_with(ctx: FunctionContext, node: cst.CSTNode) -> bool:
