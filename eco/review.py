@@ -216,6 +216,7 @@ class ReviewVerdict:
     revised: DraftResult | None = None
     rounds: int = 0  # LLM review calls made
     used_llm: bool = False
+    retries: list[Any] = field(default_factory=list)  # eco.llm.client.RetryEvent of the review calls
 
     @property
     def accepted(self) -> bool:
@@ -291,11 +292,18 @@ def self_review(
         return ReviewVerdict("accept", ["structural checks passed"])
 
     from eco.llm.client import ChatClient
+
+    client = ChatClient.from_settings(settings, chat_model)
+    verdict = _review_loop(request, result, settings, client)
+    verdict.retries = list(client.events)
+    return verdict
+
+
+def _review_loop(request: DraftRequest, result: DraftResult, settings: Settings, client: Any) -> ReviewVerdict:
     from eco.llm.parse import parse_reply
     from eco.llm.prompts import base_variables, build_prompt, checklist_for
     from eco.llm.redact import Redactor
 
-    client = ChatClient.from_settings(settings, chat_model)
     current = result
     reasons_so_far: list[str] = []
     rounds = max(0, settings.review_rounds)

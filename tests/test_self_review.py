@@ -256,6 +256,18 @@ def test_endpoint_without_json_mode_falls_back(llm_server) -> None:
     assert result.verdict == "accept"
     first, second = llm_server.chat_requests
     assert "response_format" in first.json and "response_format" not in second.json
+    assert [e.reason for e in result.retries] == ["400-json-mode-unsupported"]
+    llm_server.reply(verdict_json("accept", ["ok"]))  # the endpoint is remembered: no second probe
+    assert self_review(request(), draft(GOOD), llm_settings(llm_server)).verdict == "accept"
+    assert len(llm_server.chat_requests) == 3 and "response_format" not in llm_server.chat_requests[2].json
+
+
+def test_review_retries_are_reported(llm_server) -> None:
+    llm_server.error(503, "busy")
+    llm_server.reply(verdict_json("accept", ["ok"]))
+    result = self_review(request(), draft(GOOD), llm_settings(llm_server))
+    assert result.verdict == "accept" and [e.reason for e in result.retries] == ["503"]
+    assert len(llm_server.chat_requests) == 2
 
 
 def test_review_endpoint_failure_raises(llm_server) -> None:
