@@ -24,6 +24,7 @@ import json
 import re
 import symtable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from eco.config import Settings
@@ -48,11 +49,17 @@ def _symtable(code: str) -> symtable.SymbolTable | None:
 
 
 def module_names(file_source: str) -> tuple[set[str], bool]:
+    names, star = _module_names(file_source)
+    return set(names), star
+
+
+@lru_cache(maxsize=32)  # the same file is checked for every draft of every function in it
+def _module_names(file_source: str) -> tuple[frozenset[str], bool]:
     """Names bound at module level (and globals assigned inside functions); and whether a star import hides more."""
     star = bool(re.search(r"^\s*from\s+\S+\s+import\s+\*", file_source, re.MULTILINE))
     table = _symtable(file_source)
     if table is None:
-        return set(), True  # cannot know: behave as if anything may exist
+        return frozenset(), True  # cannot know: behave as if anything may exist
     names = {
         s.get_name() for s in table.get_symbols()
         if s.is_assigned() or s.is_imported() or s.is_namespace() or getattr(s, "is_type_parameter", lambda: False)()
@@ -64,24 +71,25 @@ def module_names(file_source: str) -> tuple[set[str], bool]:
             if s.is_declared_global() and s.is_assigned():
                 names.add(s.get_name())
         stack.extend(t.get_children())
-    return names, star
+    return frozenset(names), star
 
 
-def class_body_names(file_source: str, qualname: str) -> set[str]:
+@lru_cache(maxsize=32)
+def class_body_names(file_source: str, qualname: str) -> frozenset[str]:
     """Names bound in the enclosing class body (visible to decorators and defaults of a method)."""
     parts = [p for p in qualname.split(".") if p != "<locals>"]
     if len(parts) < 2:
-        return set()
+        return frozenset()
     try:
         tree = ast.parse(file_source)
     except (SyntaxError, ValueError):
-        return set()
+        return frozenset()
     body: list[ast.stmt] = tree.body
     cls = None
     for name in parts[:-1]:
         cls = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == name), None)
         if cls is None:
-            return set()
+            return frozenset()
         body = cls.body
     names: set[str] = set()
     for node in body:
@@ -90,7 +98,7 @@ def class_body_names(file_source: str, qualname: str) -> set[str]:
         for sub in ast.walk(node) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else ():
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 names.add(sub.id)
-    return names
+    return frozenset(names)
 
 
 def free_global_names(code: str) -> tuple[set[str], set[str]]:
