@@ -309,7 +309,7 @@ def self_review(
 
 def _review_loop(request: DraftRequest, result: DraftResult, settings: Settings, client: Any) -> ReviewVerdict:
     from eco.llm.parse import parse_reply
-    from eco.llm.prompts import base_variables, build_prompt, checklist_for
+    from eco.llm.prompts import PromptTooLarge, base_variables, build_prompt, checklist_for
     from eco.llm.redact import Redactor
 
     current = result
@@ -324,10 +324,13 @@ def _review_loop(request: DraftRequest, result: DraftResult, settings: Settings,
             checklist=checklist_for(request.antipattern.kind),
             drafter=current.drafter,
         )
-        prompt = build_prompt("review", variables, settings.llm_max_prompt_chars, redactor)
+        done = round_no + 1
+        try:
+            prompt = build_prompt("review", variables, settings.llm_max_prompt_chars, redactor)
+        except PromptTooLarge as exc:
+            return ReviewVerdict("reject", reasons_so_far + [f"cannot review: {exc}"], rounds=round_no, used_llm=True)
         text = client.complete(prompt.messages, want_json=True)
         verdict = parse_verdict(text)
-        done = round_no + 1
         if verdict is None:
             return ReviewVerdict("reject", ["malformed review reply: no verdict found"], rounds=done, used_llm=True)
         reasons = verdict["reasons"]
