@@ -56,6 +56,9 @@ class RulesDrafter:
 
     name = "rules"
 
+    def __init__(self, settings: object | None = None) -> None:
+        self.settings = settings  # accepted for symmetry with the LLM drafter; codemods need none
+
     def draft(self, request: DraftRequest) -> list[DraftResult]:
         kind = request.antipattern.kind
         if request.language != "python":
