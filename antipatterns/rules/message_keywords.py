@@ -15,11 +15,12 @@ NEGATIVE = re.compile(
   | optimi[sz]e[sd]?\s+(?:imports?|images?|svgs?|pngs?)
   | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci)
   | (?:add|adds|added|adding|update|updated|fix|fixed)\s+(?:a\s+|the\s+)?(?:perf|performance|speed)\s+(?:tests?|benchmarks?|checks?)
-  | (?:speed(?:s|ed)?[- ]?up|faster|slow|quicker)\s+(?:the\s+)?(?:ci|builds?|tests?|test[- ]suite|testing|docs|documentation|linting|lint|pre-commit|tox|workflows?|pipelines?|install(?:ation)?|setup|checks?)\b
+  | (?:speed(?:s|ed)?[- ]?up|faster|slow|quicker)\s+(?:the\s+)?(?:ci|builds?|tests?|test[- ]suite|testing|docs|documentation|linting|lint|pre-commit|tox|workflows?|pipelines?|install(?:ation)?|setup|checks?)\b.*
   | (?:ci|builds?|tests?|test[- ]suite|docs|workflows?|linting)\s+(?:is|are|was|were|run|runs)?\s*(?:faster|slow(?:er)?|quicker)
-  | slow[- ]?(?:tests?|marker|mark)\b | mark(?:ed)?\s+(?:as\s+)?slow | @slow | pytest\.mark\.slow
+  | slow[- ]?(?:tests?|marker|mark)\b | mark(?:s|ed)?\s+(?:\S+\s+){0,3}(?:as\s+)?slow | @slow | pytest\.mark\.slow
   | \bslow(?:ly)?\s+(?:network|connections?|servers?|clients?|consumers?|readers?|disks?)
   | \brevert(?:s|ed)?\b.*
+  | \bcach\w*\s+(?:of\s+)?(?:wheels|pip|dependencies|deps|node_modules|docker\s+layers|virtualenvs?|venvs?)\b
   | \b(?:typo|spelling|grammar)\b
   | (?:no|without)\s+(?:a\s+)?(?:performance|perf)\s+(?:impact|change|difference|penalty)
   | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)

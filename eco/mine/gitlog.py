@@ -19,6 +19,7 @@ from typing import Iterator
 import git
 
 from eco.code import detect_language
+from eco.errors import RepoError
 
 MARK = b"\x00\x00COMMIT\x00"
 END = b"\x00\x00END"
@@ -290,16 +291,21 @@ def stream_commits(
     shallow = shallow_boundary(repo)
     proc = repo.git.execute(["git", *log_args(rev_range, since)], as_process=True, with_stdout=True)
     stdout = proc.proc.stdout if hasattr(proc, "proc") else proc.stdout
+    p = getattr(proc, "proc", proc)
+    finished = False
     try:
         yield from _cut(stdout, max_diff_bytes, shallow, skip)
+        finished = True
     finally:
         try:
             stdout.close()
         finally:
-            p = getattr(proc, "proc", proc)
             if p.poll() is None:
                 p.kill()
             p.wait()
+    if finished and p.returncode != 0:
+        err = (p.stderr.read() if p.stderr is not None else b"").decode("utf-8", "replace").strip().splitlines()
+        raise RepoError(f"{repo.working_dir}: git log failed: {err[0] if err else f'exit status {p.returncode}'}")
 
 
 def _cut(stdout, max_diff_bytes: int, shallow: set[str], skip: set[str] | frozenset[str]) -> Iterator[RawCommit]:  # type: ignore[no-untyped-def]

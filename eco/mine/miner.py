@@ -187,9 +187,9 @@ def mine(
             if len(pending_commits) >= batch_size:
                 flush()
         flush()
-    except git.GitCommandError as exc:
+    except RepoError:
         flush()
-        raise RepoError(f"{ws.root}: git log failed: {exc.stderr.strip() if exc.stderr else exc}") from None
+        raise
     summary.seconds = time.perf_counter() - started
     return summary
 
