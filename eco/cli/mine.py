@@ -55,7 +55,7 @@ def mine_command(
 
         summaries = mine_many(paths, rev_range=rev_range, since=since, max_commits=max_commits, on_commit=tick, all_functions=all_functions)
     table = Table(title="eco mine")
-    for col in ("repository", "scanned", "already mined", "perf fixes", "new anti-patterns", "repeats", "merges", "skipped", "rule errors", "seconds"):
+    for col in ("repository", "scanned", "known", "perf", "new pairs", "repeats", "merges", "skipped", "rule errors", "s"):
         table.add_column(col, justify="left" if col == "repository" else "right")
     for s in summaries:
         skipped = ", ".join(f"{n} {k}" for k, n in s.skipped.items()) or "0"
