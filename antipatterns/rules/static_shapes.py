@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from eco.mine.rules import CommitView, Rule, RuleHit
 from eco.mine.shapes import transforms
+
+
+# Words that appear on a changed line of every transformation in eco.mine.shapes.
+TOKENS = re.compile(
+    rb"^[-+](?![-+]{2} )[^\n]*?(?:\bset\(|frozenset|\bin\b|deque|popleft|appendleft|\.pop\(0\)|\.insert\(0|join\(|StringIO"
+    rb"|cache|memoi|heapq|nlargest|nsmallest|\bmin\(|\bmax\(|sorted\(|\.sort\(|Counter|\.count\(|\.index\("
+    rb"|\bany\(|\ball\(|\bsum\(|\.keys\(\)|\bre\.|compile|\{|dict\(|defaultdict|setdefault|deepcopy|\.copy\(|list\(|\[:\]|\+=|\bfor\b)",
+    re.M,
+)
 
 
 class StaticShapes(Rule):
@@ -14,6 +25,9 @@ class StaticShapes(Rule):
     max_score = 0.9  # never a performance fix on its own: refactors have these shapes too
 
     def score(self, commit: CommitView) -> RuleHit | None:
+        # Cheap gate on the raw diff: no changed line mentions anything a known fix is made of.
+        if not TOKENS.search(commit.diff_bytes):
+            return None
         kinds: dict[str, str] = {}
         for fn in commit.functions:
             if fn.language != "python" or fn.before is None or fn.after is None:

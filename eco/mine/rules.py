@@ -29,9 +29,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterable
 
-from eco.code import extract_functions, functions_in_ranges
+from eco.code import functions_in_ranges
 from eco.errors import ConfigError
 from eco.mine.gitlog import BlobReader, FileDiff, RawCommit
+from eco.mine.pyfuncs import functions_near
 from eco.resources import data_dir
 
 ENTRY_POINT_GROUP = "eco.mining_rules"
@@ -135,14 +136,17 @@ class CommitView:
         if self._blobs is None:
             return []
         out: list[FunctionChange] = []
-        for f in self.files:
+        code_files = [f for f in self.files if f.language is not None and not f.binary and not f.submodule and f.hunks]
+        contents = self._blobs.read_many([b for f in code_files for b in (f.old_blob, f.new_blob)])
+        for f in code_files:
             lang = f.language
-            if lang is None or f.binary or f.submodule or not f.hunks:
-                continue
-            old = self._blobs.read(f.old_blob) if f.status != "A" else None
-            new = self._blobs.read(f.new_blob) if f.status != "D" else None
-            before = extract_functions(old, lang, f.old_path or f.path) if old is not None else []
-            after = extract_functions(new, lang, f.path) if new is not None else []
+            assert lang is not None
+            old = contents.get(f.old_blob or "") if f.status != "A" else None
+            new = contents.get(f.new_blob or "") if f.status != "D" else None
+            old_spans = [(h.old_start, h.old_start + max(h.old_len, 1) - 1) for h in f.hunks]
+            new_spans = [(h.new_start, h.new_start + max(h.new_len, 1) - 1) for h in f.hunks]
+            before = functions_near(old, lang, f.old_path or f.path, old_spans) if old is not None else []
+            after = functions_near(new, lang, f.path, new_spans) if new is not None else []
             removed = [r for h in f.hunks for r in h.removed_ranges()]
             added = [r for h in f.hunks for r in h.added_ranges()]
             # A pure insertion between two lines of a function touches it too: widen by one line.
