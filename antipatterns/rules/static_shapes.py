@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from eco.mine.rules import CommitView, Rule, RuleHit
-from eco.mine.shapes import transforms
+from eco.mine.shapes import line_signature, transforms
 
 
 # Words that appear on a changed line of every transformation in eco.mine.shapes.
@@ -17,6 +17,18 @@ TOKENS = re.compile(
 )
 
 
+_CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
+
+
+def changed_shape_tokens(diff: bytes) -> bool:
+    """Whether removed and added lines differ in shape tokens; if not, no function can show a transformation."""
+    removed: list[str] = []
+    added: list[str] = []
+    for sign, text in _CHANGED.findall(diff):
+        (removed if sign == b"-" else added).append(text.decode("utf-8", "replace"))
+    return line_signature(removed) != line_signature(added)
+
+
 class StaticShapes(Rule):
     """Parsed before/after functions show a known transformation (list->set, pop(0)->deque, += -> join, ...)."""
 
@@ -26,7 +38,7 @@ class StaticShapes(Rule):
 
     def score(self, commit: CommitView) -> RuleHit | None:
         # Cheap gate on the raw diff: no changed line mentions anything a known fix is made of.
-        if not TOKENS.search(commit.diff_bytes):
+        if not TOKENS.search(commit.diff_bytes) or not changed_shape_tokens(commit.diff_bytes):
             return None
         kinds: dict[str, str] = {}
         for fn in commit.functions:

@@ -393,7 +393,7 @@ class BlobReader:
         self._proc: Any = None
 
     def _process(self) -> Any:
-        if self._proc is None or self._proc.poll() is not None:
+        if self._proc is None:
             handle = self._repo.git.execute(
                 ["git", "cat-file", "--batch"], as_process=True, istream=subprocess.PIPE, with_stdout=True
             )

@@ -237,9 +237,13 @@ _TOKENS = re.compile(
 
 
 def _signature(code: str) -> Counter[tuple[int, tuple[str, ...]]]:
+    return line_signature(code.splitlines())
+
+
+def line_signature(lines: list[str]) -> Counter[tuple[int, tuple[str, ...]]]:
     """Per line: indentation and the shape tokens on it. Hoisting moves tokens between lines, so it shows."""
     sig: Counter[tuple[int, tuple[str, ...]]] = Counter()
-    for line in code.splitlines():
+    for line in lines:
         found = _TOKENS.findall(line)
         if found:
             sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
