@@ -25,6 +25,8 @@ def changed_shape_tokens(diff: bytes) -> bool:
     removed: list[str] = []
     added: list[str] = []
     for sign, text in _CHANGED.findall(diff):
+        if text.lstrip().startswith((b"#", b"//")):
+            continue  # a comment is never the transformation
         (removed if sign == b"-" else added).append(text.decode("utf-8", "replace"))
     return line_signature(removed) != line_signature(added)
 

@@ -391,6 +391,7 @@ class BlobReader:
     def __init__(self, repo: git.Repo) -> None:
         self._repo = repo
         self._proc: Any = None
+        self._cache: dict[str, bytes | None] = {}
 
     def _process(self) -> Any:
         if self._proc is None:
@@ -401,7 +402,16 @@ class BlobReader:
             self._handle = handle  # keep GitPython's wrapper alive: it kills the process when collected
         return self._proc
 
+    def prefetch(self, blobs: list[str | None]) -> None:
+        """Read many objects in one round trip now; the next read_many of them is served from memory."""
+        self._cache.update(self._fetch([b for b in blobs if b and b not in self._cache]))
+
     def read_many(self, blobs: list[str | None]) -> dict[str, bytes | None]:
+        out = {b: self._cache.pop(b) for b in blobs if b and b in self._cache}
+        out.update(self._fetch([b for b in blobs if b and b not in out]))
+        return out
+
+    def _fetch(self, blobs: list[str]) -> dict[str, bytes | None]:
         wanted = list(dict.fromkeys(b for b in blobs if b and b != NULL_SHA))
         out: dict[str, bytes | None] = {}
         if not wanted:
