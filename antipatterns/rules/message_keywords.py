@@ -63,6 +63,9 @@ class MessageKeywords(Rule):
     max_score = 1.0
 
     def score(self, commit: CommitView) -> RuleHit | None:
+        message = commit.message
+        if not (STRONG.search(message) or WEAK.search(message)):
+            return None  # most commits: no need to strip look-alike phrases first
         subject = NEGATIVE.sub(" ", commit.subject)
         body = NEGATIVE.sub(" ", "\n".join(ln for ln in commit.body.splitlines() if not ln.lstrip().startswith(("Signed-off-by", "Co-authored-by", "(cherry picked"))))
         for text, where, strong_w, weak_w in ((subject, "subject", 1.0, 0.5), (body, "body", 0.5, 0.25)):

@@ -242,11 +242,16 @@ def _signature(code: str) -> Counter[tuple[int, tuple[str, ...]]]:
 
 def line_signature(lines: list[str]) -> Counter[tuple[int, tuple[str, ...]]]:
     """Per line: indentation and the shape tokens on it. Hoisting moves tokens between lines, so it shows."""
+    text = "\n".join(lines)
+    by_line: dict[int, list[str]] = {}
+    for m in _TOKENS.finditer(text):  # one scan of the text, not one per line
+        start = text.rfind("\n", 0, m.start()) + 1
+        by_line.setdefault(start, []).append(m.group(0))
     sig: Counter[tuple[int, tuple[str, ...]]] = Counter()
-    for line in lines:
-        found = _TOKENS.findall(line)
-        if found:
-            sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
+    for start, found in by_line.items():
+        line_end = text.find("\n", start)
+        line = text[start : line_end if line_end >= 0 else len(text)]
+        sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
     return sig
 
 
