@@ -15,7 +15,6 @@ the message-keyword rule alone as a baseline. No fetched code is kept.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys

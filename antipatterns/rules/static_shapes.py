@@ -51,7 +51,6 @@ class StaticShapes(Rule):
                 kinds[fn.key] = found[0]
         if not kinds:
             return None
-        distinct = sorted(set(kinds.values()))
         score = min(0.7 + 0.1 * (len(kinds) - 1), self.max_score)
         names = ", ".join(f"{k.split('::', 1)[1]} ({v})" for k, v in list(kinds.items())[:3])
         return RuleHit(score, f"{len(kinds)} function(s) with known fix shapes: {names}" + (f" (+{len(kinds) - 3} more)" if len(kinds) > 3 else ""), kinds)
