@@ -118,7 +118,7 @@ class Context:
                 loops.append(cur)
             elif isinstance(cur, COMP_TYPES):
                 first_iter = cur.generators[0].iter
-                if child is not first_iter and not _contains(first_iter, child):
+                if node is not first_iter and not _contains(first_iter, node):
                     loops.append(cur)
             child = cur
             cur = self.parent.get(cur)
@@ -126,6 +126,25 @@ class Context:
 
     def in_loop(self, node: ast.AST) -> bool:
         return bool(self.enclosing_loops(node))
+
+    def defined_outside_loops(self, name: str, at: ast.AST) -> bool:
+        """``name`` keeps its value across every loop around ``at`` (bound before them all)."""
+        return all(name not in self.varying(loop) and not self.mutated_in(name, loop) for loop in self.enclosing_loops(at))
+
+    def exits_once(self, node: ast.AST) -> bool:
+        """``node`` runs at most once per loop execution: under return/raise/yield or a branch that leaves."""
+        cur = self.parent.get(node)
+        child = node
+        while cur is not None and not isinstance(cur, (*LOOP_TYPES, *COMP_TYPES, *SCOPE_TYPES)):
+            if isinstance(cur, (ast.Return, ast.Raise)):
+                return True
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                block = getattr(cur, field, None)
+                if isinstance(block, list) and child in block and block and isinstance(block[-1], (ast.Break, ast.Return, ast.Raise)):
+                    return True
+            child = cur
+            cur = self.parent.get(cur)
+        return False
 
     # -- names ---------------------------------------------------------------------------
     def bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
