@@ -28,6 +28,8 @@ def _string_kind(ctx: Context, name: str, at: ast.AST) -> str | None:
     for v in ctx.binding_values(name, at):
         if isinstance(v, ast.AugAssign):
             continue
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.left, ast.Name) and v.left.id == name:
+            continue  # s = s + piece keeps the kind of s
         kinds.add(value_kind(v))
     if len(kinds) == 1 and kinds <= {"str", "bytes"}:
         return kinds.pop()
