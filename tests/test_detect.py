@@ -103,6 +103,19 @@ def f(lines):
     return out
 """),
     ("string-concat-in-loop", """
+    def f(self, rows):
+        for row in rows:
+            self.count += 1
+            self.items += [row]
+            self.total += len(row)
+"""),
+    ("needless-list-copy", """
+def f(counts):
+    for key, value in list(counts.items()):
+        if value == 0:
+            del counts[key]  # the snapshot is needed
+"""),
+    ("string-concat-in-loop", """
 def f(a, b):
     s = ""
     s += a
@@ -507,6 +520,23 @@ def paths(r, c):
     ("sort-for-top-k", """
 def f(xs, k):
     return sorted(xs, key=abs)[-k:]
+"""),
+    ("string-concat-in-loop", """
+    def write(self, rows):
+        for row in rows:
+            self.text += ",".join(row) + "\\n"
+"""),
+    ("needless-list-copy", """
+def f(counts, n):
+    out = []
+    for key, value in list(counts.items()):
+        if value >= n:
+            out.append(key)
+    return out
+"""),
+    ("sum-list-comprehension", """
+def f(lines):
+    return max([line.strip() for line in lines], key=len)
 """),
 ]
 

@@ -119,7 +119,8 @@ def any_all_list_comprehension(ctx: Context) -> Iterator[Finding]:
 @register("sum_list_comprehension")
 def sum_list_comprehension(ctx: Context) -> Iterator[Finding]:
     for node in ctx.walk(ast.Call):
-        if call_name(node) in {"sum", "min", "max"} and len(node.args) == 1 and not node.keywords:
+        fn = call_name(node)
+        if fn in {"sum", "min", "max"} and len(node.args) == 1 and (fn != "sum" or not node.keywords):
             arg = node.args[0]
             if isinstance(arg, ast.ListComp) or (
                 isinstance(arg, ast.Call) and call_name(arg) == "list" and len(arg.args) == 1
@@ -153,6 +154,13 @@ def needless_list_copy(ctx: Context) -> Iterator[Finding]:
         src: ast.AST | None = None
         if isinstance(it, ast.Call) and call_name(it) == "list" and len(it.args) == 1:
             src = it.args[0]
+            if isinstance(src, ast.Call) and method_name(src) in {"items", "keys", "values"} and not src.args:
+                # list(d.items()): a snapshot is only needed when the loop changes d
+                owner = src.func.value  # type: ignore[attr-defined]
+                if isinstance(owner, ast.Name) and not ctx.mutated_in(owner.id, loop) and owner.id not in ctx.varying(loop) \
+                        and not any(_handed_out(owner.id, st) for st in loop.body):
+                    yield loop, f"the loop iterates a list copy of {owner.id}.{method_name(src)}() but never changes {owner.id}; iterate the view"
+                continue
         elif isinstance(it, ast.Call) and method_name(it) == "copy" and not it.args:
             src = it.func.value  # type: ignore[attr-defined]
         elif isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice) and it.slice.lower is None and it.slice.upper is None and it.slice.step is None:

@@ -39,7 +39,18 @@ def _string_kind(ctx: Context, name: str, at: ast.AST) -> str | None:
 def _concat_in_loop(ctx: Context, want: str) -> Iterator[Finding]:
     for node in ctx.walk((ast.AugAssign, ast.Assign)):
         if isinstance(node, ast.AugAssign):
-            if not (isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name)):
+            if not isinstance(node.op, ast.Add):
+                continue
+            if isinstance(node.target, ast.Attribute) and isinstance(node.target.value, ast.Name):
+                # self.text += "..." : the initialisation is elsewhere, so the added value must
+                # certainly be text, and the object must not be rebound by the loop
+                loops = ctx.enclosing_loops(node)
+                if value_kind(node.value) == want and loops and not isinstance(loops[0], COMP_TYPES):
+                    if node.target.value.id not in ctx.varying(loops[0]):
+                        what = "string" if want == "str" else "bytes"
+                        yield node, f"{what} attribute {ast.unparse(node.target)!r} grows by += inside a loop (quadratic); collect parts and join once"
+                continue
+            if not isinstance(node.target, ast.Name):
                 continue
             name = node.target.id
             if value_kind(node.value) not in {want, None}:
