@@ -62,7 +62,8 @@ INPUTS: dict[str, list[list[tuple[Any, ...]]]] = {
     "manual-counter": [[(["a", "b", "a"],)]],
     "manual-defaultdict": [[([{"status": 200}, {"status": 404}, {"status": 200}],)]],
     "manual-list-comprehension": [[([{"status": 200, "path": "/a"}, {"status": 404, "path": "/b"}],)]],
-    "missing-cache-pure-function": [[(0,), (1,), (15,)]],
+    "missing-cache-pure-function": [[(0,), (1,), (15,)], [("Mozilla Firefox/119",), ("curl",), ("Chrome/1 Safari/2",)]],
+    "loop-invariant-sort": [[([5, 1, 4, 2, 3],), ([7],)]],
     "needless-list-copy": [[(["B", "a", "b"],)], [([1.0, 2.5],), ([],)]],
     "nested-loop-join": [
         [([{"id": 1, "customer_id": 7}, {"id": 2, "customer_id": 8}], [{"id": 7, "name": "x"}, {"id": 7, "name": "y"}]),],

@@ -224,6 +224,75 @@ def f(n, out):
     out.append(n)
     return f(n - 1, out) + f(n - 2, out) if n > 1 else n
 """),
+    ("missing-cache-pure-function", """
+_UNITS = ("B", "KiB", "MiB")
+def format_bytes(n: float) -> str:  # no text argument: floats rarely repeat
+    for unit in _UNITS:
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return "big"
+"""),
+    ("missing-cache-pure-function", """
+_WORDS = ("a", "b")
+def tokens(text: str) -> list[str]:  # returns a mutable list: a cache would share it
+    out = []
+    for w in _WORDS:
+        if w in text:
+            out.append(w)
+    return out
+"""),
+    ("missing-cache-pure-function", """
+RULES = ("a", "b")
+SEEN = []
+def classify(agent: str) -> str:
+    for r in RULES:
+        if r in agent:
+            SEEN.append(agent)  # side effect on module state
+            return r
+    return "-"
+"""),
+    ("missing-cache-pure-function", """
+RULES = ("a", "b")
+def classify(agent: str) -> str:
+    for r in RULES:
+        if r in agent:
+            print(r)
+            return r
+    return "-"
+"""),
+    ("missing-cache-pure-function", """
+from functools import lru_cache
+RULES = ("a", "b")
+@lru_cache(maxsize=None)
+def classify(agent: str) -> str:
+    for r in RULES:
+        if r in agent:
+            return r
+    return "-"
+"""),
+    ("missing-cache-pure-function", """
+def classify(agent: str, rules: tuple) -> str:
+    for r in rules:  # the table is an argument, not a constant
+        if r in agent:
+            return r
+    return "-"
+"""),
+    ("loop-invariant-sort", """
+def f(rows, key):
+    out = []
+    for row in rows:
+        out.append(sorted(row, key=key))  # depends on the loop variable
+    for x in sorted(key):  # the iterable is evaluated once
+        out.append(x)
+    return out
+"""),
+    ("loop-invariant-sort", """
+def f(rows, xs):
+    for row in rows:
+        xs.append(row)
+        print(sorted(xs))  # the data changes every iteration
+"""),
     ("any-all-list-comprehension", """
 def f(xs):
     return any(x > 0 for x in xs) and all([1, 2])
@@ -274,6 +343,11 @@ def f(items: list):
 def f(self):
     for key in self.keys[:]:
         self.drop(key)  # a method may change self.keys
+"""),
+    ("needless-list-copy", """
+def close_all(registry):
+    for conn in list(registry.values()):
+        conn.close()  # close() removes conn from the registry: the snapshot is needed
 """),
     ("needless-list-copy", """
 def f(gen):
@@ -520,6 +594,22 @@ def paths(r, c):
     ("sort-for-top-k", """
 def f(xs, k):
     return sorted(xs, key=abs)[-k:]
+"""),
+    ("missing-cache-pure-function", """
+_TABLE = ((0, 9, "a"), (10, 19, "b"))
+def lookup(ip: str, strict: bool = False) -> str | None:
+    value = int(ip)
+    for lo, hi, name in _TABLE:
+        if lo <= value <= hi:
+            return name
+    return None
+"""),
+    ("loop-invariant-sort", """
+def f(values, qs):
+    out = []
+    for q in qs:
+        out.append(sorted(values, key=abs)[q])
+    return out
 """),
     ("string-concat-in-loop", """
     def write(self, rows):
