@@ -713,3 +713,36 @@ def outer(xs):
     return inner(xs)
 """
     assert detect("list-membership-in-loop", code) == []
+
+
+def test_user_catalog_dirs_add_treesitter_detectors(tmp_path) -> None:
+    from eco.detect import use_catalog_dirs
+
+    (tmp_path / "eval-in-loop.toml").write_text('''
+id = "eval-in-loop"
+title = "eval in a loop"
+category = "other"
+language = "python"
+summary = "eval() parses its argument on every call."
+why = "Parsing is slow."
+instead = "Parse once."
+fixable = false
+tags = []
+[[examples]]
+before = "for s in xs:\\n    eval(s)\\n"
+after = "for s in xs:\\n    int(s)\\n"
+[detector]
+kind = "treesitter"
+query = """((call function: (identifier) @fn) @match (#eq? @fn "eval"))"""
+''')
+    code = "def f(xs):\n    return [eval(x) for x in xs]\n"
+    assert detect("eval-in-loop", code) == []
+    use_catalog_dirs([tmp_path])
+    try:
+        [ev] = detect("eval-in-loop", code)
+        assert ev.line == 2 and ev.kind == "eval-in-loop"
+        assert any(e.kind == "eval-in-loop" for e in detect_all(code))
+        assert detect("eval-in-loop", code, language="javascript") == []
+    finally:
+        use_catalog_dirs(None)
+    assert detect("eval-in-loop", code) == []
