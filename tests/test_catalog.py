@@ -296,3 +296,16 @@ def test_cli_list_show_json_and_unknown(repo_with_mined: Path) -> None:
 def test_cli_rejects_bad_source(repo_with_mined: Path) -> None:
     res = _eco("antipatterns", "list", "--repo", str(repo_with_mined), "--source", "bogus", cwd=repo_with_mined)
     assert res.returncode == 2 and "--source" in res.stderr
+
+
+def test_cli_reads_user_catalog_dirs_and_reports_bad_files(make_repo) -> None:
+    repo = make_repo({"pyproject.toml": '[tool.eco]\ncatalog_dirs = ["perf-catalog"]\n'})
+    _write(repo / "perf-catalog", "team-rule", GOOD.format(id="team-rule", category="caching"))
+    res = _eco("antipatterns", "show", "team-rule", "--repo", str(repo), "--json", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["category"] == "caching"
+
+    _write(repo / "perf-catalog", "broken", GOOD.format(id="broken", category="nope"))
+    res = _eco("antipatterns", "list", "--repo", str(repo), cwd=repo)
+    assert res.returncode == 2
+    assert "broken.toml" in res.stderr and "'category'" in res.stderr and "Traceback" not in res.stderr
