@@ -240,7 +240,7 @@ def test_sync_is_idempotent_and_keeps_weight(tmp_path: Path) -> None:
 
 # -- CLI ---------------------------------------------------------------------------------------
 def _eco(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "eco", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
