@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -717,40 +718,72 @@ def trees(commits: list[Commit]) -> list[dict[str, str]]:
 # git
 
 
-def _git_env(commit: Commit | None = None) -> dict[str, str]:
+def _git_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
                LC_ALL="C", TZ="UTC")
-    if commit is not None:
-        name, email = commit.author
-        env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_AUTHOR_DATE=commit.date,
-                   GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email, GIT_COMMITTER_DATE=commit.date)
     return env
 
 
-def git(dest: Path, *args: str, commit: Commit | None = None, stdin: str | None = None) -> str:
+def git(dest: Path, *args: str, stdin: bytes | None = None) -> str:
     cmd = ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false",
-           "-c", "core.fileMode=true", "-c", "core.hooksPath=/dev/null", *args]
-    proc = subprocess.run(cmd, cwd=dest, env=_git_env(commit), input=stdin, capture_output=True, text=True)
+           "-c", "core.fileMode=true", "-c", "core.hooksPath=" + os.devnull, *args]
+    proc = subprocess.run(cmd, cwd=dest, env=_git_env(), input=stdin, capture_output=True)
     if proc.returncode != 0:
-        raise HistoryError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
-    return proc.stdout
+        raise HistoryError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout.decode()
 
 
-def write_tree(dest: Path, previous: dict[str, str], current: dict[str, str]) -> None:
-    for path in sorted(set(previous) - set(current)):
-        (dest / path).unlink()
-        parent = (dest / path).parent
-        while parent != dest and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
-    for path, text in sorted(current.items()):
-        if previous.get(path) == text:
-            continue
-        target = dest / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
-        target.chmod(0o755 if path in EXECUTABLE else 0o644)
+def _raw_date(iso: str) -> str:
+    """``2023-03-06T10:12:40+01:00`` -> ``1678093960 +0100`` (git's raw date format)."""
+    stamp = datetime.fromisoformat(iso)
+    offset = stamp.utcoffset()
+    if offset is None:
+        raise HistoryError(f"date without a UTC offset: {iso}")
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{int(stamp.timestamp())} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def fast_import_stream(commits: list[Commit], snapshots: list[dict[str, str]]) -> bytes:
+    """A ``git fast-import`` stream that creates every commit on refs/heads/main."""
+    out: list[bytes] = []
+    blob_marks: dict[bytes, int] = {}
+    mark = 0
+
+    def data(payload: bytes) -> None:
+        out.append(b"data %d\n" % len(payload))
+        out.append(payload)
+        out.append(b"\n")
+
+    previous: dict[str, str] = {}
+    for commit, tree in zip(commits, snapshots):
+        changes = []
+        for path in sorted(set(previous) - set(tree)):
+            changes.append(b"D " + path.encode() + b"\n")
+        for path, text in sorted(tree.items()):
+            if previous.get(path) == text:
+                continue
+            payload = text.encode("utf-8")
+            if payload not in blob_marks:
+                mark += 1
+                blob_marks[payload] = mark
+                out.append(b"blob\nmark :%d\n" % mark)
+                data(payload)
+            mode = b"100755" if path in EXECUTABLE else b"100644"
+            changes.append(b"M %s :%d %s\n" % (mode, blob_marks[payload], path.encode()))
+        if not changes:
+            raise HistoryError(f"commit {commit.message.splitlines()[0]!r} changes nothing")
+        name, email = commit.author
+        who = f"{name} <{email}> {_raw_date(commit.date)}".encode()
+        out.append(b"commit refs/heads/main\n")
+        out.append(b"author " + who + b"\ncommitter " + who + b"\n")
+        data((commit.message.rstrip("\n") + "\n").encode("utf-8"))
+        out.extend(changes)
+        out.append(b"\n")
+        previous = tree
+    out.append(b"done\n")
+    return b"".join(out)
 
 
 def build(dest: Path, commits: list[Commit] = COMMITS) -> str:
@@ -758,12 +791,9 @@ def build(dest: Path, commits: list[Commit] = COMMITS) -> str:
     snapshots = trees(commits)
     dest.mkdir(parents=True, exist_ok=True)
     git(dest, "init", "-q", "--template=")
-    previous: dict[str, str] = {}
-    for commit, tree in zip(commits, snapshots):
-        write_tree(dest, previous, tree)
-        git(dest, "add", "-A")
-        git(dest, "commit", "-q", "--no-verify", "-F", "-", commit=commit, stdin=commit.message)
-        previous = tree
+    git(dest, "fast-import", "--quiet", "--done", "--date-format=raw",
+        stdin=fast_import_stream(commits, snapshots))
+    git(dest, "reset", "-q", "--hard", "main")
     return git(dest, "rev-parse", "HEAD").strip()
 
 
