@@ -83,7 +83,7 @@ def _normalise_name(name: str) -> str:
 
 def is_library_path(file: str | None) -> bool:
     """Frames that are plainly not repository code: builtins, stdlib, site-packages, shared objects."""
-    if not file or file.startswith("<") or file == "~":
+    if not file or file.startswith("<") or file == "~" or file.replace("\\", "/").endswith("eco/profile/_runner.py"):
         return True
     norm = file.replace("\\", "/")
     if _LIBRARY_PATH.search(norm):
@@ -140,6 +140,7 @@ class RepoIndex:
         fparts = _parts(file)
         result: tuple[str | None, str | None] = (None, NOT_IN_REPO)
         if fparts:
+            library = bool(_LIBRARY_PATH.search("/".join(fparts))) or file.startswith("<")
             best_k, best = 0, []
             for cparts in self.by_basename.get(fparts[-1], ()):
                 k = 0
@@ -147,7 +148,9 @@ class RepoIndex:
                     k += 1
                 # Valid: the whole repo path is a suffix of the frame path, or the whole (relative)
                 # frame path is a suffix of the repo path, or at least a directory and a file agree.
-                if k == len(cparts) or k == len(fparts) or k >= 2:
+                # A library location (site-packages, an interpreter's lib/) needs a directory
+                # too: a top-level main.py is not .../site-packages/_pytest/main.py.
+                if k >= 2 or ((k == len(cparts) or k == len(fparts)) and not library):
                     full = k == len(cparts)
                     score = k + (1000 if full else 0)
                     if score > best_k:
