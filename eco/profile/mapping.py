@@ -10,6 +10,7 @@ frame, or, when it looks like repository code but does not map, is counted with 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from collections import Counter, defaultdict
@@ -105,10 +106,12 @@ class RepoIndex:
         self._tree = self._repo.commit(rev).tree
         self.commit = self._repo.commit(rev).hexsha
         self.files: list[str] = []
+        self._blobs: dict[str, git.Blob] = {}
         self.by_basename: dict[str, list[list[str]]] = defaultdict(list)
         for item in self._tree.traverse():
             if item.type == "blob" and detect_language(item.path):  # type: ignore[union-attr]
                 self.files.append(item.path)  # type: ignore[union-attr]
+                self._blobs[item.path] = item  # type: ignore[union-attr,assignment]
                 parts = item.path.split("/")  # type: ignore[union-attr]
                 self.by_basename[parts[-1]].append(parts)
         self._functions: dict[str, list[Function]] = {}
@@ -121,12 +124,24 @@ class RepoIndex:
     def functions(self, path: str) -> list[Function]:
         fns = self._functions.get(path)
         if fns is None:
-            data = (self._tree / path).data_stream.read()
+            data = self._read(path)
             lang = detect_language(path)
             fns = extract_functions(data, lang, path) if lang else []
             self._functions[path] = fns
             self._lines[path] = data.decode("utf-8", "replace").splitlines()
         return fns
+
+    def _read(self, path: str) -> bytes:
+        """The file as committed at HEAD. The working-tree copy is used when its git blob hash
+        equals HEAD's (the usual, clean case): asking git for each blob costs a round trip."""
+        blob = self._blobs[path]
+        try:
+            data = (self.target.root / path).read_bytes()
+            if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob.hexsha:
+                return data
+        except OSError:
+            pass
+        return blob.data_stream.read()
 
     def source_line(self, path: str, line: int) -> str:
         lines = self._lines.get(path) or []

@@ -31,7 +31,7 @@ fractions of the merged total (1.0). Then:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable
 
@@ -75,24 +75,39 @@ def reduce_stacks(profile: StackProfile, mapper: FrameMapper) -> Reduced:
     ids = _FrameIds(mapper, profile.frame_of)
     get = ids.__getitem__
     self_cost, rolled, inclusive = out.self_cost, out.rolled, out.inclusive
+    by_weight: dict[float, list[int]] = defaultdict(list)
+    pending = 0
+
+    def flush() -> None:
+        for w, fids in by_weight.items():
+            for fid, n in Counter(fids).items():
+                inclusive[fid] += w * n
+        by_weight.clear()
+
     total = unattributed = 0.0
     for keys, weight in profile.stacks():
         total += weight
-        fids = list(map(get, keys))
-        i = len(fids) - 1
-        while i >= 0 and fids[i] < 0:
-            i -= 1
-        if i < 0:
+        fids = set(map(get, keys))  # distinct functions: recursion counts once for inclusive
+        fids.discard(-1)
+        if not fids:
             unattributed += weight
             continue
-        if i == len(fids) - 1:
-            self_cost[fids[i]] += weight
+        leaf = get(keys[-1])
+        if leaf >= 0:
+            self_cost[leaf] += weight
         else:
-            rolled[fids[i]] += weight
-        seen = set(fids)
-        seen.discard(-1)
-        for fid in seen:
-            inclusive[fid] += weight
+            i = len(keys) - 2
+            while get(keys[i]) < 0:  # a repository frame exists, so this stops
+                i -= 1
+            rolled[get(keys[i])] += weight
+        # Inclusive cost, batched by weight: list.extend and Counter run in C, while a Python loop
+        # over every repository frame of every stack was the slowest part on big files.
+        by_weight[weight].extend(fids)
+        pending += len(fids)
+        if pending > 1_000_000:
+            flush()
+            pending = 0
+    flush()
     out.total, out.unattributed = total, unattributed
     out.skipped_lines = profile.skipped_lines
     return out
