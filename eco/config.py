@@ -66,6 +66,7 @@ class Settings:
     benchmark_command: str | None = None
     benchmark_runs: int = 5
     benchmark_timeout: float = 120.0
+    benchmark_scale: float | None = None  # workload.py --scale; None: derived so one run takes ~0.3 s
     speedup_floor: float = 0.05
     limit: int | None = None
     # pipeline

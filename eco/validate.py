@@ -1,0 +1,393 @@
+"""Check an edit the hard way: in a throw-away worktree, compile it, run the tests, benchmark it.
+
+Nothing here touches the user's working tree, index or branches: the edit is written into a
+detached ``git worktree`` of the base commit made in a temporary folder, and that worktree is
+removed afterwards whatever happens (errors, Ctrl-C). Every command runs in a subprocess with a
+timeout and an environment stripped of API keys and tokens.
+
+The benchmark times the edited function inside the repository's own workload (``workload.py``
+or the ``benchmark_command`` setting), running base and patched worktrees interleaved
+(A B B A A B ...), at least ``benchmark_runs`` times each. Without a workload it times the
+function on arguments captured from the test suite. The speedup is
+``median(before) / median(after) - 1``; its 95% interval comes from a bootstrap of that ratio of
+medians (each side resampled independently, 2000 resamples, fixed seed, so the same timings give
+the same interval). An edit counts as faster only when the interval's low end clears
+``speedup_floor``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import py_compile
+import random
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from eco.config import Settings
+
+RUNNER = Path(__file__).resolve().parent / "_bench_runner.py"
+WORKTREE_PREFIX = "eco-wt-"
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20240601
+# Aim for one benchmark run of the workload in this many seconds (the scale is derived).
+TARGET_RUN_SECONDS = 0.3
+REPLAY_TARGET_SECONDS = 0.05
+_SECRET_ENV = re.compile(r"(_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.I)
+
+
+# ---------------------------------------------------------------- subprocess hygiene
+
+
+def clean_env(extra_path: list[Path] | None = None) -> dict[str, str]:
+    """The environment for the user's code: no API keys, tokens or passwords; no bytecode files."""
+    env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONSTARTUP", None)
+    if extra_path:
+        parts = [str(p) for p in extra_path]
+        if env.get("PYTHONPATH"):
+            parts.append(env["PYTHONPATH"])
+        env["PYTHONPATH"] = os.pathsep.join(parts)
+    return env
+
+
+def command_argv(command: str) -> list[str]:
+    """Split a command; a leading ``python`` is the interpreter eco runs under."""
+    argv = shlex.split(command)
+    if argv and argv[0] in {"python", "python3"}:
+        argv[0] = sys.executable
+    return argv
+
+
+@dataclass
+class CommandResult:
+    returncode: int | None  # None: timed out
+    output: str
+    seconds: float
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+
+def run_command(argv: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> CommandResult:
+    import time
+
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=env if env is not None else clean_env([cwd]), timeout=timeout,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
+        )
+        return CommandResult(proc.returncode, proc.stdout[-20000:], time.perf_counter() - t0)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode("utf-8", "replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return CommandResult(None, out[-20000:], time.perf_counter() - t0)
+    except OSError as exc:
+        return CommandResult(127, f"cannot run {argv[0]}: {exc}", time.perf_counter() - t0)
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = clean_env()
+    env.update({"GIT_TERMINAL_PROMPT": "0"})
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=120)
+
+
+# ---------------------------------------------------------------- worktrees
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune_stale_worktrees(repo_root: Path) -> int:
+    """Remove eco worktrees left by a killed run (their owning process is gone)."""
+    removed = 0
+    out = _git(repo_root, "worktree", "list", "--porcelain", check=False).stdout
+    for line in out.splitlines():
+        if not line.startswith("worktree "):
+            continue
+        path = Path(line[len("worktree "):])
+        m = re.match(rf"{WORKTREE_PREFIX}(\d+)-", path.name)
+        if m and not _pid_alive(int(m.group(1))):
+            _git(repo_root, "worktree", "remove", "--force", str(path), check=False)
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    _git(repo_root, "worktree", "prune", check=False)
+    return removed
+
+
+@contextmanager
+def throwaway_worktree(repo_root: Path, base_sha: str) -> Iterator[Path]:
+    """A detached worktree of ``base_sha`` in a temporary folder, removed on the way out."""
+    parent = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-"))
+    path = parent / "wt"
+    try:
+        _git(repo_root, "worktree", "add", "--detach", "--quiet", str(path), base_sha)
+        yield path
+    finally:
+        _git(repo_root, "worktree", "remove", "--force", str(path), check=False)
+        shutil.rmtree(parent, ignore_errors=True)
+        _git(repo_root, "worktree", "prune", check=False)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class SpeedupEstimate:
+    speedup: float  # median(before) / median(after) - 1
+    ci_low: float
+    ci_high: float
+    faster: bool
+
+
+def speedup_interval(
+    before: list[float], after: list[float], *, floor: float, confidence: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
+) -> SpeedupEstimate:
+    """Median speedup with a percentile-bootstrap interval of the ratio of medians."""
+    if not before or not after:
+        raise ValueError("need timings on both sides")
+    med_a, med_b = statistics.median(before), statistics.median(after)
+    point = med_a / med_b - 1 if med_b > 0 else float("inf")
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        a = statistics.median(rng.choices(before, k=len(before)))
+        b = statistics.median(rng.choices(after, k=len(after)))
+        ratios.append(a / b - 1 if b > 0 else float("inf"))
+    ratios.sort()
+    tail = (1 - confidence) / 2
+    lo = ratios[int(tail * (resamples - 1))]
+    hi = ratios[int((1 - tail) * (resamples - 1))]
+    return SpeedupEstimate(point, lo, hi, lo > floor)
+
+
+# ---------------------------------------------------------------- validation
+
+
+@dataclass
+class ValidationResult:
+    """What validation found; ``outcome`` is None when the edit passed everything."""
+
+    outcome: str | None  # None | rejected_by_tests | rejected_no_speedup | error
+    detail: str = ""
+    compiled: bool = False
+    tests_passed: bool | None = None
+    tests_summary: str = ""
+    before_times: list[float] = field(default_factory=list)
+    after_times: list[float] = field(default_factory=list)
+    speedup: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    method: str = ""
+
+
+def _tests_summary(output: str, rc: int | None) -> str:
+    if rc is None:
+        return "timed out"
+    for line in reversed(output.strip().splitlines()):
+        if re.search(r"\b(passed|failed|error|no tests ran)\b", line):
+            return line.strip(" =")
+    return f"exit code {rc}"
+
+
+class Validator:
+    """Validates edits of one repository at one base commit; remembers per-run facts
+    (the base passes its tests, the workload scale, captured inputs)."""
+
+    def __init__(self, repo_root: Path, base_sha: str, settings: Settings) -> None:
+        self.root = Path(repo_root)
+        self.base_sha = base_sha
+        self.settings = settings
+        self._base_tests: CommandResult | None = None
+        self._scale: float | None = None
+        self._captured: dict[tuple[str, str], Path | None] = {}
+        self._tmp = Path(tempfile.mkdtemp(prefix="eco-bench-"))
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Validator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- commands
+
+    def _test(self, wt: Path) -> CommandResult:
+        return run_command(command_argv(self.settings.test_command), wt, self.settings.test_timeout, clean_env([wt]))
+
+    def benchmark_argv(self, wt: Path) -> list[str] | None:
+        """The workload command (python-level argv after the interpreter) or None."""
+        if self.settings.benchmark_command:
+            argv = command_argv(self.settings.benchmark_command)
+            return argv
+        if (wt / "workload.py").is_file():
+            argv = [sys.executable, "workload.py"]
+            scale = self.settings.benchmark_scale if self.settings.benchmark_scale is not None else self._scale
+            if scale is not None:
+                argv += ["--scale", f"{scale:g}"]
+            return argv
+        return None
+
+    def _runner(self, mode: str, wt: Path, path: str, qualname: str, cmd: list[str], timeout: float, **opts: object) -> dict:
+        out = self._tmp / f"out-{mode}-{os.getpid()}.json"
+        out.unlink(missing_ok=True)
+        argv = [sys.executable, str(RUNNER), mode, "--root", str(wt), "--file", path, "--qualname", qualname, "--out", str(out)]
+        for key, value in opts.items():
+            argv += [f"--{key.replace('_', '-')}", str(value)]
+        argv += ["--", *cmd]
+        res = run_command(argv, wt, timeout, clean_env([wt]))
+        if res.timed_out:
+            return {"error": f"timed out after {timeout:g}s"}
+        try:
+            data = json.loads(out.read_text())
+        except (OSError, ValueError):
+            return {"error": f"benchmark runner failed (exit {res.returncode}): {res.output.strip()[-300:]}"}
+        if not data.get("error") and data.get("exit") not in (0, None):
+            data["error"] = f"command exited {data.get('exit')}: {res.output.strip()[-300:]}"
+        return data
+
+    @staticmethod
+    def _python_cmd(argv: list[str]) -> list[str] | None:
+        """The part the runner executes via runpy: ``X.py args`` or ``-m mod args``."""
+        if not argv or Path(argv[0]).name not in {Path(sys.executable).name, "python", "python3"} and argv[0] != sys.executable:
+            return None
+        rest = argv[1:]
+        if rest[:1] == ["-m"] and len(rest) >= 2:
+            return rest
+        if rest and rest[0].endswith(".py"):
+            return rest
+        return None
+
+    # -- the stages of one validation
+
+    def base_tests(self) -> CommandResult:
+        """The test command on the unmodified base, once per run."""
+        if self._base_tests is None:
+            with throwaway_worktree(self.root, self.base_sha) as wt:
+                self._base_tests = self._test(wt)
+                self._calibrate(wt)
+        return self._base_tests
+
+    def _calibrate(self, wt: Path) -> None:
+        """Pick the workload scale so one run takes about TARGET_RUN_SECONDS."""
+        if self.settings.benchmark_command or self.settings.benchmark_scale is not None or not (wt / "workload.py").is_file():
+            return
+        res = run_command([sys.executable, "workload.py", "--scale", "1"], wt, self.settings.benchmark_timeout, clean_env([wt]))
+        if res.returncode == 0 and res.seconds > 0:
+            self._scale = round(min(1.0, max(0.02, TARGET_RUN_SECONDS / res.seconds)), 3)
+        else:
+            self._scale = None  # workload has no --scale option (or fails): run it as it is
+
+    def validate(self, path: str, qualname: str, new_source: str) -> ValidationResult:
+        """Compile, test and benchmark ``new_source`` as the content of ``path`` at the base."""
+        base = self.base_tests()
+        if base.timed_out or base.returncode not in (0,):
+            return ValidationResult(
+                "error", f"the tests do not pass on the base commit ({_tests_summary(base.output, base.returncode)})"
+            )
+        with throwaway_worktree(self.root, self.base_sha) as before, throwaway_worktree(self.root, self.base_sha) as after:
+            target = after / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(new_source, encoding="utf-8")
+            result = ValidationResult(None)
+            if path.endswith(".py"):
+                try:
+                    py_compile.compile(str(target), cfile=str(self._tmp / "compiled.pyc"), doraise=True)
+                except py_compile.PyCompileError as exc:
+                    result.detail = f"does not compile: {exc.msg.strip().splitlines()[-1]}"
+                    result.outcome = "rejected_by_tests"
+                    return result
+            result.compiled = True
+            tests = self._test(after)
+            result.tests_passed = tests.returncode == 0
+            result.tests_summary = _tests_summary(tests.output, tests.returncode)
+            if tests.returncode == 5:
+                result.tests_summary = "no tests collected"
+            if not result.tests_passed:
+                result.outcome = "rejected_by_tests"
+                result.detail = f"tests: {result.tests_summary}"
+                return result
+            self._benchmark(before, after, path, qualname, result)
+            return result
+
+    def _benchmark(self, before: Path, after: Path, path: str, qualname: str, result: ValidationResult) -> None:
+        runs = max(1, self.settings.benchmark_runs)
+        timeout = self.settings.benchmark_timeout
+        argv = self.benchmark_argv(before)
+        cmd = self._python_cmd(argv) if argv else None
+        mode, opts = "", {}
+        if cmd is not None:
+            probe = self._runner("workload", before, path, qualname, cmd, timeout)
+            if probe.get("error"):
+                result.outcome, result.detail = "error", f"benchmark on the base failed: {probe['error']}"
+                return
+            if probe.get("calls", 0) > 0:
+                mode, result.method = "workload", f"workload: {' '.join(cmd)}; time inside {qualname}; bootstrap CI of median ratio"
+        if not mode:
+            inputs = self._capture(before, path, qualname)
+            if inputs is None:
+                result.outcome = "rejected_no_speedup"
+                result.detail = "no benchmark: the function is not exercised by a workload nor called (with picklable arguments) by the tests"
+                return
+            probe = self._runner("replay", before, path, qualname, [], timeout, inputs=inputs, repeat=1)
+            if probe.get("error"):
+                result.outcome, result.detail = "error", f"replaying captured inputs failed on the base: {probe['error']}"
+                return
+            repeat = int(min(2_000, max(1, REPLAY_TARGET_SECONDS / max(probe.get("seconds", 0.0), 1e-6))))
+            mode, cmd, opts = "replay", [], {"inputs": inputs, "repeat": repeat}
+            result.method = f"replay of {probe.get('calls')} calls captured from the tests x{repeat}; bootstrap CI of median ratio"
+        for i in range(runs):
+            order = [(before, result.before_times), (after, result.after_times)]
+            if i % 2:
+                order.reverse()
+            for wt, sink in order:
+                data = self._runner(mode, wt, path, qualname, cmd, timeout, **opts)
+                if data.get("error"):
+                    side = "patched" if wt == after else "base"
+                    result.outcome = "rejected_by_tests" if side == "patched" else "error"
+                    result.detail = f"benchmark on the {side} tree failed: {data['error']}"
+                    return
+                sink.append(float(data.get("seconds", 0.0)))
+        est = speedup_interval(result.before_times, result.after_times, floor=self.settings.speedup_floor)
+        result.speedup, result.ci_low, result.ci_high = est.speedup, est.ci_low, est.ci_high
+        if not est.faster:
+            result.outcome = "rejected_no_speedup"
+            result.detail = (
+                f"speedup {est.speedup:+.1%} (95% CI {est.ci_low:+.1%} .. {est.ci_high:+.1%}) "
+                f"does not clear the {self.settings.speedup_floor:.0%} floor"
+            )
+
+    def _capture(self, wt: Path, path: str, qualname: str) -> Path | None:
+        key = (path, qualname)
+        if key in self._captured:
+            return self._captured[key]
+        inputs = self._tmp / f"inputs-{len(self._captured)}.pkl"
+        found: Path | None = None
+        cmd = self._python_cmd(command_argv(self.settings.test_command))
+        if cmd is not None:
+            data = self._runner("capture", wt, path, qualname, cmd, self.settings.test_timeout, inputs=inputs)
+            if not data.get("error") and data.get("calls", 0) > 0:
+                found = inputs
+        self._captured[key] = found
+        return found
