@@ -51,6 +51,8 @@ _SECRET_ENV = re.compile(r"(_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)
 def clean_env(extra_path: list[Path] | None = None) -> dict[str, str]:
     """The environment for the user's code: no API keys, tokens or passwords; no bytecode files."""
     env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"):
+        env.pop(var, None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONSTARTUP", None)
     if extra_path:
