@@ -1,0 +1,72 @@
+"""Built-in mining rule: performance words in the commit message, minus the phrases that only look like them."""
+
+from __future__ import annotations
+
+import re
+
+from eco.mine.rules import CommitView, Rule, RuleHit
+
+# Phrases removed before looking for performance words: they use the words for something else.
+NEGATIVE = re.compile(
+    r"""
+    fast[- ]forward\w*
+  | (?:\.|pip[- ]|mypy[- ]|pytest[- ]|ruff[- ]|build[- ]|docker[- ]|ci[- ]|npm[- ]|yarn[- ])?cache[- _]?(?:dir|directory|folder|path|key|action|files?)\b
+  | \.cache\b | __pycache__ | \bcache(?:s|d)?\s+(?:in|on|for)\s+(?:ci|github|actions|gha|travis|tox|docker|pip|the\s+ci)
+  | optimi[sz]e[sd]?\s+(?:imports?|images?|svgs?|pngs?)
+  | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci)
+  | (?:add|adds|added|adding|update|updated|fix|fixed)\s+(?:a\s+|the\s+)?(?:perf|performance|speed)\s+(?:tests?|benchmarks?|checks?)
+  | (?:speed(?:s|ed)?[- ]?up|faster|slow|quicker)\s+(?:the\s+)?(?:ci|builds?|tests?|test[- ]suite|testing|docs|documentation|linting|lint|pre-commit|tox|workflows?|pipelines?|install(?:ation)?|setup|checks?)\b.*
+  | (?:ci|builds?|tests?|test[- ]suite|docs|workflows?|linting)\s+(?:is|are|was|were|run|runs)?\s*(?:faster|slow(?:er)?|quicker)
+  | slow[- ]?(?:tests?|marker|mark)\b | mark(?:s|ed)?\s+(?:\S+\s+){0,3}(?:as\s+)?slow | @slow | pytest\.mark\.slow
+  | \bslow(?:ly)?\s+(?:network|connections?|servers?|clients?|consumers?|readers?|disks?)
+  | \brevert(?:s|ed)?\b.*
+  | \bcach\w*\s+(?:of\s+)?(?:wheels|pip|dependencies|deps|node_modules|docker\s+layers|virtualenvs?|venvs?)\b
+  | \b(?:typo|spelling|grammar)\b
+  | (?:no|without)\s+(?:a\s+)?(?:performance|perf)\s+(?:impact|change|difference|penalty)
+  | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)
+  | (?:cache|caching)\s+(?:invalidation|bug|corruption|poisoning|stale)
+  | (?:clear|flush|purge|reset|invalidate)s?\s+(?:the\s+)?cache
+    """,
+    re.I | re.X,
+)
+
+STRONG = re.compile(
+    r"""
+    \bspeed(?:s|ed)?[- ]?ups?\b | \bfaster\b | \bperformance\b | \bperf\b | \bquadratic\b | \bO\(n\s*(?:\^|\*\*)?\s*2\)
+  | O\(n²\) | \bbottlenecks?\b | \bhot[- ]?(?:path|loop|spot)s?\b | \bslow(?:ness|down)?\b | \bspeed\b
+  | \boptimi[sz](?:e|es|ed|ing|ation|ations)\b | \bquicker\b | \bexponential\s+(?:time|blow)
+    """,
+    re.I | re.X,
+)
+WEAK = re.compile(
+    r"""
+    \bcach(?:e|es|ed|ing)\b | \bmemoi[sz](?:e|es|ed|ation|ing)\b | \befficien(?:t|tly|cy)\b | \binefficien(?:t|cy)\b
+  | \bavoid(?:s|ed|ing)?\s+(?:re-?)?(?:comput|calculat|pars|compil|scan|iterat|copy|copies|allocat|sort|lookup|quadratic|repeated|redundant|unnecessary|needless|extra)
+  | \b(?:redundant|repeated|unnecessary|needless|extra)\s+(?:work|computation|calls?|copies|copy|lookups?|parsing|allocations?|iterations?|passes)
+  | \b(?:hoist|precompil|pre-compil)\w* | \boverhead\b | \bexpensive\b | \bcheaper\b | \blatency\b | \bthroughput\b
+  | \breduce[sd]?\s+(?:memory|allocations?|time|calls|copies|work|overhead|cost) | \bO\(1\) | \bO\(n\)|\bO\(log | \bconstant[- ]time\b | \blinear[- ]time\b
+  | \b(?:use|using|switch\s+to)\s+(?:a\s+)?(?:set|frozenset|dict|deque|heapq?|generator|join|counter)\b
+  | \blazy\b | \blazily\b
+    """,
+    re.I | re.X,
+)
+
+
+class MessageKeywords(Rule):
+    """Performance words in the subject (strong) or body (weaker), with look-alike phrases removed first."""
+
+    name = "message-keywords"
+    max_score = 1.0
+
+    def score(self, commit: CommitView) -> RuleHit | None:
+        subject = NEGATIVE.sub(" ", commit.subject)
+        body = NEGATIVE.sub(" ", "\n".join(ln for ln in commit.body.splitlines() if not ln.lstrip().startswith(("Signed-off-by", "Co-authored-by", "(cherry picked"))))
+        for text, where, strong_w, weak_w in ((subject, "subject", 1.0, 0.5), (body, "body", 0.5, 0.25)):
+            m = STRONG.search(text)
+            if m:
+                return RuleHit(strong_w, f"{where} says {m.group(0).strip()!r}")
+        for text, where, strong_w, weak_w in ((subject, "subject", 1.0, 0.5), (body, "body", 0.5, 0.25)):
+            m = WEAK.search(text)
+            if m:
+                return RuleHit(weak_w, f"{where} says {m.group(0).strip()!r}")
+        return None

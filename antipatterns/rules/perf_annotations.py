@@ -1,0 +1,48 @@
+"""Built-in mining rule: explicit performance annotations and measured results in the message."""
+
+from __future__ import annotations
+
+import re
+
+from eco.mine.rules import CommitView, Rule, RuleHit
+
+CONVENTIONAL = re.compile(r"^perf(?:\([^)]*\))?!?:\s", re.I)
+TRAILERS = {"performance", "perf", "speedup", "benchmark", "benchmarks"}
+_UNIT = r"(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|mins?|minutes?|hours?|[kmg]i?b|bytes)"
+MEASURED = re.compile(
+    rf"""
+    \d+(?:\.\d+)?\s*(?:x|×|times)\s+(?:faster|quicker|speed[- ]?up|less|fewer|smaller|improvement|better)
+  | (?:speed[- ]?up|faster)\s+(?:of|by)\s+(?:about\s+|~|roughly\s+)?\d+(?:\.\d+)?\s*(?:x|×|%|times)
+  | \d+(?:\.\d+)?\s*%\s+(?:faster|quicker|speed[- ]?up|less\s+(?:time|memory)|fewer|reduction|improvement|decrease\s+in\s+(?:time|runtime|memory))
+  | from\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\s+(?:down\s+)?to\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\b
+  | \d+(?:\.\d+)?\s*{_UNIT}\s*(?:->|→|=>)\s*\d+(?:\.\d+)?\s*{_UNIT}\b
+    """,
+    re.I | re.X,
+)
+REVERT = re.compile(r"^revert\b", re.I)
+
+
+class PerfAnnotations(Rule):
+    """A `perf:` conventional-commit type, a `Performance:` trailer, or a measured result ("2.3x faster")."""
+
+    name = "perf-annotations"
+    max_score = 2.0
+
+    def score(self, commit: CommitView) -> RuleHit | None:
+        if REVERT.search(commit.subject):
+            return None
+        score, reasons = 0.0, []
+        if CONVENTIONAL.search(commit.subject):
+            score += 1.5
+            reasons.append("conventional-commit type perf:")
+        named = sorted(TRAILERS & commit.trailers.keys())
+        if named:
+            score += 1.0
+            reasons.append(f"trailer {named[0].title()}:")
+        m = MEASURED.search(commit.message)
+        if m:
+            score += 1.0
+            reasons.append(f"measured result {m.group(0).strip()!r}")
+        if not reasons:
+            return None
+        return RuleHit(min(score, 2.0), "; ".join(reasons))

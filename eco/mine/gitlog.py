@@ -1,0 +1,395 @@
+"""Stream a repository's history out of ONE ``git log -p`` process and cut it into commits.
+
+Mining speed is bounded by how fast git can produce diffs, so the parser stays out of git's way:
+it cuts the byte stream at NUL-delimited markers (no per-line Python work), keeps each commit's
+diff as bytes, and parses hunks only when a rule asks. A diff larger than ``max_diff_bytes`` is
+dropped as it streams (memory stays flat) and the commit is marked skipped. Old and new file
+contents come from one long-lived ``git cat-file --batch`` process, and only for the commits a
+rule wants to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Iterator
+
+import git
+
+from eco.code import detect_language
+from eco.errors import RepoError
+
+MARK = b"\x00\x00COMMIT\x00"
+END = b"\x00\x00END"
+FORMAT = "--format=%x00%x00COMMIT%x00%H%x00%P%x00%an <%ae>%x00%aI%x00%B%x00%x00END"
+NULL_SHA = "0" * 40
+_CHUNK = 1 << 16
+
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
+_DIFF_HEADER = re.compile(rb"^diff --git ", re.M)
+_PATHS = re.compile(rb"^(?:\+\+\+ b/|--- a/|rename to |rename from |diff --git a/)(.*)$", re.M)
+
+
+def decode(data: bytes) -> str:
+    """Text for people and the store: invalid UTF-8 becomes U+FFFD rather than an error."""
+    return data.decode("utf-8", "replace")
+
+
+def _unquote(raw: bytes) -> bytes:
+    """Undo git's C-style quoting of unusual path names (``"a\\303\\251.py"``)."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"')):
+        return raw
+    body = raw[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {ord("n"): 10, ord("t"): 9, ord('"'): 34, ord("\\"): 92, ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("r"): 13, ord("v"): 11}
+    while i < len(body):
+        c = body[i]
+        if c == 92 and i + 1 < len(body):
+            nxt = body[i + 1]
+            if 48 <= nxt <= 55 and i + 3 < len(body) + 1:
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+            out.append(simple.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return bytes(out)
+
+
+def _path(raw: bytes, prefix: bytes) -> str:
+    raw = _unquote(raw.rstrip(b"\t"))
+    if raw.startswith(prefix):
+        raw = raw[len(prefix) :]
+    return raw.decode("utf-8", "surrogateescape")
+
+
+@dataclass
+class Hunk:
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    lines: list[str]  # with their leading ' ', '+' or '-'
+
+    def removed_ranges(self) -> list[tuple[int, int]]:
+        return self._ranges("-", self.old_start)
+
+    def added_ranges(self) -> list[tuple[int, int]]:
+        return self._ranges("+", self.new_start)
+
+    def _ranges(self, sign: str, start: int) -> list[tuple[int, int]]:
+        """1-based inclusive line ranges of changed lines on one side (context lines advance both)."""
+        out: list[tuple[int, int]] = []
+        line = start
+        other = "+" if sign == "-" else "-"
+        for text in self.lines:
+            tag = text[:1]
+            if tag == other:
+                continue
+            if tag == sign:
+                if out and out[-1][1] == line - 1:
+                    out[-1] = (out[-1][0], line)
+                else:
+                    out.append((line, line))
+            line += 1
+        return out
+
+
+@dataclass
+class FileDiff:
+    """One file's change in one commit."""
+
+    path: str
+    old_path: str | None
+    status: str  # A added, D deleted, M modified, R renamed, C copied, T type change
+    old_blob: str | None = None
+    new_blob: str | None = None
+    binary: bool = False
+    submodule: bool = False
+    hunks: list[Hunk] = field(default_factory=list)
+
+    @property
+    def language(self) -> str | None:
+        return detect_language(self.path)
+
+    @property
+    def added(self) -> list[str]:
+        return [ln[1:] for h in self.hunks for ln in h.lines if ln.startswith("+")]
+
+    @property
+    def removed(self) -> list[str]:
+        return [ln[1:] for h in self.hunks for ln in h.lines if ln.startswith("-")]
+
+
+def parse_diff(data: bytes) -> list[FileDiff]:
+    """Parse the ``-p --full-index -M`` output of one commit into files and hunks."""
+    files: list[FileDiff] = []
+    starts = [m.start() for m in _DIFF_HEADER.finditer(data)]
+    for i, start in enumerate(starts):
+        block = data[start : starts[i + 1] if i + 1 < len(starts) else len(data)]
+        files.append(_parse_file(block))
+    return files
+
+
+def _parse_file(block: bytes) -> FileDiff:
+    head_end = block.find(b"\n@@")
+    head = block if head_end < 0 else block[: head_end + 1]
+    body = b"" if head_end < 0 else block[head_end + 1 :]
+    lines = head.split(b"\n")
+    first = lines[0][len(b"diff --git ") :]
+    old_path = new_path = None
+    status = "M"
+    old_blob = new_blob = None
+    binary = submodule = False
+    for ln in lines[1:]:
+        if ln.startswith(b"--- "):
+            if ln != b"--- /dev/null":
+                old_path = _path(ln[4:], b"a/")
+        elif ln.startswith(b"+++ "):
+            if ln != b"+++ /dev/null":
+                new_path = _path(ln[4:], b"b/")
+        elif ln.startswith(b"rename from "):
+            old_path, status = _path(ln[12:], b""), "R"
+        elif ln.startswith(b"rename to "):
+            new_path, status = _path(ln[10:], b""), "R"
+        elif ln.startswith(b"copy from "):
+            old_path, status = _path(ln[10:], b""), "C"
+        elif ln.startswith(b"copy to "):
+            new_path, status = _path(ln[8:], b""), "C"
+        elif ln.startswith(b"new file mode"):
+            status = "A"
+            submodule = submodule or ln.endswith(b"160000")
+        elif ln.startswith(b"deleted file mode"):
+            status = "D"
+            submodule = submodule or ln.endswith(b"160000")
+        elif ln.startswith(b"index "):
+            parts = ln[6:].split(b" ")
+            if b".." in parts[0]:
+                a, b = parts[0].split(b"..", 1)
+                old_blob = None if a.strip(b"0") == b"" else a.decode()
+                new_blob = None if b.strip(b"0") == b"" else b.decode()
+            if len(parts) > 1 and parts[1] == b"160000":
+                submodule = True
+        elif ln.startswith(b"Binary files ") or ln.startswith(b"GIT binary patch"):
+            binary = True
+    if old_path is None and new_path is None:
+        # Mode-only or binary change: the paths are only on the diff --git line.
+        half = first.split(b" b/", 1)
+        old_path = _path(half[0], b"a/")
+        new_path = _path(half[1], b"") if len(half) > 1 else old_path
+    if status == "A":
+        old_path = None
+    path = new_path if new_path is not None else (old_path or "")
+    if status == "D":
+        path = old_path or path
+    hunks: list[Hunk] = []
+    if body and not binary and not submodule:
+        text = body.decode("utf-8", "surrogateescape")
+        current: Hunk | None = None
+        for ln in text.split("\n"):
+            if ln.startswith("@@"):
+                m = _HUNK.match(ln.encode("utf-8", "surrogateescape"))
+                if m is None:
+                    current = None
+                    continue
+                current = Hunk(int(m[1]), int(m[2] or 1), int(m[3]), int(m[4] or 1), [])
+                hunks.append(current)
+            elif current is not None and ln[:1] in {"+", "-", " "}:
+                current.lines.append(ln)
+    return FileDiff(
+        path=path, old_path=old_path, status=status, old_blob=old_blob, new_blob=new_blob,
+        binary=binary, submodule=submodule, hunks=hunks,
+    )
+
+
+@dataclass
+class RawCommit:
+    """A commit as it came out of ``git log``: header fields, message, and the diff as bytes."""
+
+    sha: str
+    parents: list[str]
+    author: str
+    author_date: str
+    message: str
+    diff: bytes
+    skipped: str | None = None  # why the diff was not kept (too large, shallow boundary)
+    diff_size: int = 0
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @cached_property
+    def files(self) -> list[FileDiff]:
+        return parse_diff(self.diff) if self.diff else []
+
+    @cached_property
+    def paths(self) -> list[str]:
+        """Changed paths (both sides of renames), found with one regex, without parsing hunks."""
+        seen: dict[str, None] = {}
+        for m in _PATHS.finditer(self.diff):
+            raw = m.group(1)
+            if m.group(0).startswith(b"diff --git"):
+                continue
+            seen.setdefault(_path(raw, b""), None)
+        if not seen:
+            for f in self.files:
+                seen.setdefault(f.path, None)
+        return list(seen)
+
+
+def _parse_header(sha_part: bytes) -> tuple[str, list[str], str, str, str]:
+    fields = sha_part.split(b"\x00", 4)
+    while len(fields) < 5:
+        fields.append(b"")
+    sha, parents, author, date, message = fields
+    return sha.decode("ascii", "replace"), parents.decode().split(), decode(author), date.decode("ascii", "replace"), decode(message)
+
+
+def log_args(rev_range: str | None, since: str | None, extra: list[str] | None = None) -> list[str]:
+    args = [
+        "-c", "core.quotepath=off", "-c", "diff.renames=true", "-c", "log.showSignature=false",
+        "log", FORMAT, "-p", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "-M", "-U3",
+        "--diff-merges=off", "--encoding=UTF-8",
+    ]
+    if since:
+        args.append(f"--since={since}")
+    args.extend(extra or [])
+    args.append(rev_range or "HEAD")
+    args.append("--")
+    return args
+
+
+def shallow_boundary(repo: git.Repo) -> set[str]:
+    """Commits whose parents were cut off by ``git clone --depth``: their diff is the whole tree."""
+    path = Path(repo.git_dir) / "shallow"
+    common = Path(repo.common_dir) / "shallow"
+    for p in (path, common):
+        if p.is_file():
+            return {ln.strip() for ln in p.read_text().split() if ln.strip()}
+    return set()
+
+
+def stream_commits(
+    repo: git.Repo,
+    *,
+    rev_range: str | None = None,
+    since: str | None = None,
+    max_diff_bytes: int = 2_000_000,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> Iterator[RawCommit]:
+    """Yield commits newest first from one ``git log -p`` process.
+
+    Commits whose SHA is in ``skip`` are yielded with an empty diff and ``skipped="known"`` so
+    the caller can count them without paying for them.
+    """
+    shallow = shallow_boundary(repo)
+    proc = repo.git.execute(["git", *log_args(rev_range, since)], as_process=True, with_stdout=True)
+    stdout = proc.proc.stdout if hasattr(proc, "proc") else proc.stdout
+    p = getattr(proc, "proc", proc)
+    finished = False
+    try:
+        yield from _cut(stdout, max_diff_bytes, shallow, skip)
+        finished = True
+    finally:
+        try:
+            stdout.close()
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    if finished and p.returncode != 0:
+        err = (p.stderr.read() if p.stderr is not None else b"").decode("utf-8", "replace").strip().splitlines()
+        raise RepoError(f"{repo.working_dir}: git log failed: {err[0] if err else f'exit status {p.returncode}'}")
+
+
+def _cut(stdout, max_diff_bytes: int, shallow: set[str], skip: set[str] | frozenset[str]) -> Iterator[RawCommit]:  # type: ignore[no-untyped-def]
+    buf = bytearray()
+    header: bytes | None = None  # header of the commit being read, once its END is seen
+    dropping = False  # current commit's diff is too large: discard until the next marker
+    dropped = 0
+    started = False
+    eof = False
+    while True:
+        if not eof:
+            chunk = stdout.read1(_CHUNK) if hasattr(stdout, "read1") else stdout.read(_CHUNK)
+            if not chunk:
+                eof = True
+            else:
+                buf += chunk
+        while True:
+            if not started:
+                i = buf.find(MARK)
+                if i < 0:
+                    break
+                del buf[: i + len(MARK)]
+                started = True
+            if header is None:
+                j = buf.find(END)
+                if j < 0:
+                    if eof:
+                        break
+                    break
+                header = bytes(buf[:j])
+                del buf[: j + len(END)]
+                dropped = 0
+                dropping = False
+            nxt = buf.find(MARK)
+            if nxt < 0:
+                if eof:
+                    body = bytes(buf)
+                    buf.clear()
+                else:
+                    # Keep the tail that might hold a partial marker; drop the rest if too big.
+                    if len(buf) > max_diff_bytes + len(MARK) or dropping:
+                        keep = len(MARK) - 1
+                        dropped += max(0, len(buf) - keep)
+                        del buf[: max(0, len(buf) - keep)]
+                        dropping = True
+                    break
+            else:
+                body = bytes(buf[:nxt])
+                del buf[: nxt + len(MARK)]
+            yield _make(header, body, dropping, dropped, max_diff_bytes, shallow, skip)
+            header = None
+            if eof and not buf:
+                return
+        if eof:
+            if header is not None:
+                yield _make(header, bytes(buf), dropping, dropped, max_diff_bytes, shallow, skip)
+            return
+
+
+def _make(header: bytes, body: bytes, dropping: bool, dropped: int, limit: int, shallow: set[str], skip) -> RawCommit:  # type: ignore[no-untyped-def]
+    sha, parents, author, date, message = _parse_header(header)
+    body = body.lstrip(b"\n")
+    size = dropped + len(body)
+    commit = RawCommit(sha, parents, author, date, message.strip("\n"), body, diff_size=size)
+    if sha in skip:
+        commit.diff, commit.skipped = b"", "known"
+    elif dropping or size > limit:
+        commit.diff, commit.skipped = b"", f"diff of {size} bytes is larger than max_diff_bytes={limit}"
+    elif sha in shallow:
+        commit.diff, commit.skipped = b"", "shallow clone boundary: the parent is missing, the diff would be the whole tree"
+    return commit
+
+
+class BlobReader:
+    """Old and new file contents through GitPython's persistent ``git cat-file --batch``."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self._repo = repo
+
+    def read(self, blob: str | None) -> bytes | None:
+        if not blob or blob == NULL_SHA:
+            return None
+        try:
+            _sha, kind, _size, data = self._repo.git.get_object_data(blob)
+        except (ValueError, git.GitCommandError, OSError):
+            return None
+        return data if kind in (b"blob", "blob") else None

@@ -1,0 +1,249 @@
+"""Mine a repository's history into the store: a verdict per commit, before/after pairs per perf fix.
+
+Every scanned commit gets a ``Commit`` row (its presence means "scanned", so a second run skips
+it), and each performance fix adds one ``AntiPattern`` row per changed function, deduplicated by a
+hash of the normalised before/after pair. Rows are written in batches, each in one transaction, so
+an interrupt loses at most the batch in flight and the next run picks up there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import git
+from sqlalchemy import insert, select
+
+from eco.errors import RepoError
+from eco.mine.gitlog import BlobReader, RawCommit, stream_commits
+from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge, load_rules
+from eco.mine.shapes import category_of, transforms
+from eco.store.models import AntiPattern, Commit
+from eco.workspace import Workspace
+
+BATCH = 200
+
+
+@dataclass
+class MineSummary:
+    """What one ``mine`` call did; ``scanned`` counts new commits only."""
+
+    repo: str
+    scanned: int = 0
+    already_mined: int = 0
+    perf: int = 0
+    antipatterns_added: int = 0
+    antipatterns_repeated: int = 0
+    merges: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count (huge diff, shallow boundary)
+    rule_errors: Counter[str] = field(default_factory=Counter)  # rule name -> number of commits it raised on
+    rule_error_examples: dict[str, str] = field(default_factory=dict)
+    load_errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "repo": self.repo, "scanned": self.scanned, "already_mined": self.already_mined, "perf": self.perf,
+            "antipatterns_added": self.antipatterns_added, "antipatterns_repeated": self.antipatterns_repeated,
+            "merges": self.merges, "skipped": dict(self.skipped), "rule_errors": dict(self.rule_errors),
+            "rule_error_examples": self.rule_error_examples, "load_errors": self.load_errors,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def normalise(code: str) -> str:
+    """Code with indentation, comments, trailing spaces and blank lines removed: layout does not make a pair new."""
+    lines = []
+    for ln in textwrap.dedent(code).splitlines():
+        s = ln.rstrip()
+        if not s.strip() or s.lstrip().startswith(("#", "//")):
+            continue
+        lines.append(s)
+    return "\n".join(lines)
+
+
+def pair_hash(fn: FunctionChange) -> str:
+    data = "\x00".join([fn.language, normalise(fn.before or ""), normalise(fn.after or "")])
+    return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _clean(text: str) -> str:
+    """Text the database can store: lone surrogates (from undecodable bytes) become U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def open_git(ws_root: Path) -> git.Repo:
+    try:
+        return git.Repo(ws_root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise RepoError(f"{ws_root}: not a git repository") from None
+
+
+def verdict_row(raw: RawCommit, verdict: Verdict | None, functions: list[str], skipped: str | None) -> dict[str, Any]:
+    return {
+        "sha": raw.sha, "subject": _clean(raw.message.split("\n", 1)[0]), "message": _clean(raw.message),
+        "author": _clean(raw.author)[:255], "author_date": _date(raw.author_date),
+        "is_perf": bool(verdict and verdict.perf), "score": round(verdict.score, 4) if verdict else 0.0,
+        "rules": verdict.as_json() if verdict else [], "functions": functions, "skipped": skipped,
+    }
+
+
+def mine(
+    ws: Workspace,
+    *,
+    rev_range: str | None = None,
+    since: str | None = None,
+    max_commits: int | None = None,
+    on_commit: Callable[[dict[str, Any]], None] | None = None,
+    rules: RuleSet | None = None,
+    all_functions: bool = False,
+    batch_size: int = BATCH,
+) -> MineSummary:
+    """Scan ``rev_range`` (default ``HEAD``) newest first, skipping commits already in the store.
+
+    ``max_commits`` bounds the number of NEW commits scanned. ``on_commit`` receives, per scanned
+    commit, ``{"sha", "subject", "perf", "score", "rules", "functions"}``. ``all_functions`` lists
+    changed functions for every commit (reads blobs for all of them, slower); by default they are
+    listed for performance fixes and for commits the code-reading rules already looked at.
+    """
+    started = time.perf_counter()
+    settings = ws.settings
+    ruleset = rules if rules is not None else load_rules(settings.rules_dirs, ws.root)
+    summary = MineSummary(repo=str(ws.root), load_errors=list(ruleset.errors))
+    repo = open_git(ws.root)
+    with ws.store.session() as s:
+        known = set(s.scalars(select(Commit.sha).where(Commit.repo_id == ws.repo_id)))
+    blobs = BlobReader(repo)
+    pending_commits: list[dict[str, Any]] = []
+    pending_pairs: dict[str, dict[str, Any]] = {}
+
+    def flush() -> None:
+        if not pending_commits:
+            return
+        with ws.store.transaction() as session:
+            for h, row in pending_pairs.items():
+                existing = session.scalar(select(AntiPattern).where(AntiPattern.norm_hash == h))
+                if existing is not None:
+                    existing.occurrences += row["occurrences"]
+                    summary.antipatterns_repeated += row["occurrences"]
+                else:
+                    session.add(AntiPattern(**row))
+                    summary.antipatterns_added += 1
+                    summary.antipatterns_repeated += row["occurrences"] - 1
+            session.execute(insert(Commit), [{**r, "repo_id": ws.repo_id} for r in pending_commits])
+        pending_commits.clear()
+        pending_pairs.clear()
+
+    try:
+        for raw in stream_commits(repo, rev_range=rev_range, since=since, max_diff_bytes=settings.max_diff_bytes, skip=known):
+            if raw.sha in known:
+                summary.already_mined += 1
+                continue
+            if max_commits is not None and summary.scanned >= max_commits:
+                break
+            summary.scanned += 1
+            known.add(raw.sha)
+            verdict: Verdict | None = None
+            functions: list[str] = []
+            skipped = raw.skipped
+            if raw.is_merge:
+                summary.merges += 1
+                skipped = "merge commit: judged through the commits it merges"
+            elif skipped:
+                summary.skipped[skipped.split(":")[0] if "shallow" in skipped else "diff larger than max_diff_bytes"] += 1
+            else:
+                view = CommitView(raw, blobs)
+                verdict = judge(view, ruleset, settings.mine_threshold)
+                for name, err in verdict.errors:
+                    summary.rule_errors[name] += 1
+                    summary.rule_error_examples.setdefault(name, f"{raw.sha[:12]}: {err}")
+                if verdict.perf or verdict.deep or all_functions:
+                    changes = view.functions
+                    functions = [fn.qualname for fn in changes]
+                if verdict.perf:
+                    summary.perf += 1
+                    _collect_pairs(raw, view.functions, verdict, ws.repo_id, pending_pairs)
+            pending_commits.append(verdict_row(raw, verdict, functions, skipped))
+            if on_commit is not None:
+                on_commit({
+                    "sha": raw.sha, "subject": _clean(raw.message.split("\n", 1)[0]),
+                    "perf": bool(verdict and verdict.perf), "score": round(verdict.score, 4) if verdict else 0.0,
+                    "rules": verdict.rule_names if verdict else [], "functions": functions,
+                    **({"skipped": skipped} if skipped else {}),
+                })
+            if len(pending_commits) >= batch_size:
+                flush()
+        flush()
+    except RepoError:
+        flush()
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _collect_pairs(raw: RawCommit, changes: list[FunctionChange], verdict: Verdict, repo_id: int, into: dict[str, dict[str, Any]]) -> None:
+    kinds = verdict.kinds()
+    subject = _clean(raw.message.split("\n", 1)[0])
+    for fn in changes:
+        if fn.before is None or fn.after is None:
+            continue  # an added or deleted function is not a before/after pair
+        kind = kinds.get(fn.key)
+        if kind is None and fn.language == "python":
+            found = transforms(fn.before, fn.after)
+            kind = found[0] if found else None
+        kind = kind or "other"
+        h = pair_hash(fn)
+        if h in into:
+            into[h]["occurrences"] += 1
+            continue
+        into[h] = {
+            "key": f"mined:{h[:16]}", "source": "mined", "kind": kind, "category": category_of(kind),
+            "title": f"{fn.qualname}: {subject}"[:500], "description": "", "language": fn.language,
+            "before_code": _clean(fn.before), "after_code": _clean(fn.after), "diff": _clean(fn.diff),
+            "path": _clean(fn.path), "qualname": _clean(fn.qualname), "repo_id": repo_id, "commit_sha": raw.sha,
+            "subject": subject, "message": _clean(raw.message), "author_date": _date(raw.author_date),
+            "rules": verdict.as_json(), "score": round(verdict.score, 4), "norm_hash": h, "occurrences": 1,
+        }
+
+
+def mine_many(
+    paths: Iterable[str | Path],
+    *,
+    pipeline: str = "default",
+    flags: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[MineSummary]:
+    """Mine several repositories into ONE store: the first repository's (or ``database_url``'s)."""
+    from eco.config import load_settings
+    from eco.repo import init_repo
+    from eco.workspace import open_workspace
+
+    paths = list(paths)
+    if not paths:
+        paths = ["."]
+    first = open_workspace(paths[0], pipeline=pipeline, flags=flags)
+    summaries: list[MineSummary] = []
+    try:
+        summaries.append(mine(first, **kwargs))
+        for p in paths[1:]:
+            target = init_repo(p)
+            settings = load_settings(target.root, pipeline=pipeline, flags=flags)
+            repo_row = first.store.repository(target.root)
+            other = Workspace(target=target, settings=settings, store=first.store, repo_id=repo_row.id)
+            summaries.append(mine(other, **kwargs))
+    finally:
+        first.close()
+    return summaries

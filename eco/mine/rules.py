@@ -1,0 +1,323 @@
+"""Mining rules: what a performance fix looks like, as small pluggable classes.
+
+A rule has a ``name``, a docstring, and ``score(commit) -> RuleHit | None``. Scores of all rules
+that fire are added; a commit at or above the ``mine_threshold`` setting is a performance fix.
+Rules come from three places, so a team can tune mining without forking eco:
+
+* built-ins: ``antipatterns/rules/*.py`` (one file a rule);
+* folders named in the ``rules_dirs`` setting (relative to the repository root);
+* the entry-point group ``eco.mining_rules`` (an object that is a rule class or instance).
+
+A rule that sets ``needs_code = True`` reads before/after functions, which costs blob reads and
+parsing; the miner runs those only when the cheap rules leave the commit within reach of the
+threshold (``cheap score + max_score >= threshold``), which keeps mining near ``git log -p`` speed.
+A rule that raises is reported with its name and counted; the other rules keep running.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.util
+import inspect
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterable
+
+from eco.code import extract_functions, functions_in_ranges
+from eco.errors import ConfigError
+from eco.mine.gitlog import BlobReader, FileDiff, RawCommit
+from eco.resources import data_dir
+
+ENTRY_POINT_GROUP = "eco.mining_rules"
+_TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s+(.+)$")
+
+
+@dataclass
+class RuleHit:
+    """A rule's opinion of a commit. ``kinds`` maps ``path::qualname`` to a catalog kind id."""
+
+    score: float
+    reason: str
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+class Rule:
+    """Base class for mining rules (subclassing is optional: any object with ``name`` and ``score`` works)."""
+
+    name: str = ""
+    needs_code: bool = False
+    max_score: float = 1.0  # the most this rule can add; used to decide whether deep rules are worth running
+
+    def score(self, commit: "CommitView") -> RuleHit | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class FunctionChange:
+    """One function changed by a commit, with its code on both sides (None where it does not exist)."""
+
+    path: str
+    qualname: str
+    language: str
+    before: str | None
+    after: str | None
+    old_path: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+    @property
+    def diff(self) -> str:
+        """Unified diff of this function alone."""
+        a = (self.before or "").splitlines(keepends=True)
+        b = (self.after or "").splitlines(keepends=True)
+        lines = difflib.unified_diff(a, b, f"a/{self.old_path or self.path}", f"b/{self.path}", n=3)
+        return "".join(ln if ln.endswith("\n") else ln + "\n" for ln in lines)
+
+
+class CommitView:
+    """What a rule sees of a commit: message, trailers, diffs, and (lazily) changed functions."""
+
+    def __init__(self, raw: RawCommit, blobs: BlobReader | None = None) -> None:
+        self.raw = raw
+        self._blobs = blobs
+
+    sha = property(lambda self: self.raw.sha)
+    message = property(lambda self: self.raw.message)
+    author = property(lambda self: self.raw.author)
+    author_date = property(lambda self: self.raw.author_date)
+    parents = property(lambda self: self.raw.parents)
+    is_merge = property(lambda self: self.raw.is_merge)
+    diff_bytes = property(lambda self: self.raw.diff)
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def body(self) -> str:
+        parts = self.message.split("\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+    @cached_property
+    def trailers(self) -> dict[str, list[str]]:
+        """``Key: value`` lines of the last paragraph, keys lower-cased."""
+        paragraphs = [p for p in self.body.split("\n\n") if p.strip()]
+        out: dict[str, list[str]] = {}
+        if not paragraphs:
+            return out
+        lines = [ln for ln in paragraphs[-1].splitlines() if ln.strip()]
+        matches = [_TRAILER.match(ln.strip()) for ln in lines]
+        if lines and all(matches):
+            for m in matches:
+                assert m is not None
+                out.setdefault(m[1].lower(), []).append(m[2].strip())
+        return out
+
+    @property
+    def files(self) -> list[FileDiff]:
+        return self.raw.files
+
+    @property
+    def paths(self) -> list[str]:
+        return self.raw.paths
+
+    @cached_property
+    def functions(self) -> list[FunctionChange]:
+        """Functions whose lines the diff touches, paired by qualified name across both sides."""
+        if self._blobs is None:
+            return []
+        out: list[FunctionChange] = []
+        for f in self.files:
+            lang = f.language
+            if lang is None or f.binary or f.submodule or not f.hunks:
+                continue
+            old = self._blobs.read(f.old_blob) if f.status != "A" else None
+            new = self._blobs.read(f.new_blob) if f.status != "D" else None
+            before = extract_functions(old, lang, f.old_path or f.path) if old is not None else []
+            after = extract_functions(new, lang, f.path) if new is not None else []
+            removed = [r for h in f.hunks for r in h.removed_ranges()]
+            added = [r for h in f.hunks for r in h.added_ranges()]
+            # A pure insertion between two lines of a function touches it too: widen by one line.
+            touched_b = {fn.qualname for fn in functions_in_ranges(before, removed)}
+            touched_a = {fn.qualname for fn in functions_in_ranges(after, added)}
+            by_b = {fn.qualname: fn for fn in before}
+            by_a = {fn.qualname: fn for fn in after}
+            for q in sorted(touched_b | touched_a, key=lambda q: (by_a.get(q) or by_b[q]).start_line):
+                fb, fa = by_b.get(q), by_a.get(q)
+                if fb is not None and fa is not None and fb.code == fa.code:
+                    continue
+                out.append(
+                    FunctionChange(
+                        path=f.path, qualname=q, language=lang,
+                        before=fb.code if fb else None, after=fa.code if fa else None,
+                        old_path=f.old_path if f.old_path != f.path else None,
+                    )
+                )
+        return out
+
+
+@dataclass
+class LoadedRule:
+    rule: Any
+    source: str  # "builtin" | "user:<dir>" | "entry point:<name>"
+    origin: str  # file or entry-point value
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.rule, "name", "") or type(self.rule).__name__)
+
+    @property
+    def doc(self) -> str:
+        doc = inspect.getdoc(self.rule) or ""
+        return doc.strip().split("\n", 1)[0] if doc else ""
+
+    @property
+    def needs_code(self) -> bool:
+        return bool(getattr(self.rule, "needs_code", False))
+
+    @property
+    def max_score(self) -> float:
+        return float(getattr(self.rule, "max_score", 1.0))
+
+
+@dataclass
+class RuleSet:
+    rules: list[LoadedRule]
+    errors: list[str] = field(default_factory=list)  # rule files that failed to load
+
+    def get(self, name: str) -> LoadedRule | None:
+        return next((r for r in self.rules if r.name == name), None)
+
+
+def _is_rule(obj: Any) -> bool:
+    return callable(getattr(obj, "score", None)) and bool(getattr(obj, "name", ""))
+
+
+def _rules_in_module(mod: ModuleType) -> list[Any]:
+    found = []
+    for value in vars(mod).values():
+        if inspect.isclass(value) and value.__module__ == mod.__name__ and value is not Rule and _is_rule(value):
+            found.append(value())
+    return found
+
+
+def _load_file(path: Path) -> list[Any]:
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+    modname = f"eco_mining_rules_{digest}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(modname, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        sys.modules.pop(modname, None)
+        raise
+    return _rules_in_module(mod)
+
+
+def _load_dir(folder: Path, source: str, into: dict[str, LoadedRule], errors: list[str]) -> None:
+    for path in sorted(folder.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        try:
+            rules = _load_file(path)
+        except Exception as exc:  # a broken user file must not stop mining
+            errors.append(f"{path}: {type(exc).__name__}: {exc}")
+            continue
+        for rule in rules:
+            lr = LoadedRule(rule, source, str(path))
+            into[lr.name] = lr
+
+
+def load_rules(rules_dirs: Iterable[str] = (), root: Path | None = None, *, entry_point_group: str = ENTRY_POINT_GROUP) -> RuleSet:
+    """Built-ins, then entry points, then user folders; a later rule of the same name replaces an earlier one."""
+    found: dict[str, LoadedRule] = {}
+    errors: list[str] = []
+    _load_dir(data_dir("antipatterns") / "rules", "builtin", found, errors)
+    for ep in entry_points(group=entry_point_group):
+        try:
+            obj = ep.load()
+            rule = obj() if inspect.isclass(obj) else obj
+            if not _is_rule(rule):
+                raise TypeError("not a rule (needs a name and a score method)")
+        except Exception as exc:
+            errors.append(f"entry point {ep.name} = {ep.value}: {type(exc).__name__}: {exc}")
+            continue
+        lr = LoadedRule(rule, f"entry point:{ep.name}", ep.value)
+        found[lr.name] = lr
+    for d in rules_dirs:
+        folder = Path(d).expanduser()
+        if not folder.is_absolute() and root is not None:
+            folder = root / folder
+        if not folder.is_dir():
+            raise ConfigError(f"rules_dirs: {folder} is not a folder")
+        _load_dir(folder, f"user:{d}", found, errors)
+    return RuleSet(list(found.values()), errors)
+
+
+@dataclass
+class Verdict:
+    score: float
+    perf: bool
+    hits: list[tuple[str, RuleHit]]
+    errors: list[tuple[str, str]]  # (rule name, error)
+    deep: bool  # whether code-reading rules ran
+
+    @property
+    def rule_names(self) -> list[str]:
+        return [name for name, hit in self.hits if hit.score > 0]
+
+    def kinds(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for _name, hit in self.hits:
+            for key, kind in hit.kinds.items():
+                out.setdefault(key, kind)
+        return out
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [{"rule": n, "score": round(h.score, 3), "reason": h.reason} for n, h in self.hits]
+
+
+def _run(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], errors: list[tuple[str, str]]) -> None:
+    try:
+        hit = lr.rule.score(view)
+    except Exception as exc:
+        errors.append((lr.name, f"{type(exc).__name__}: {exc}"))
+        return
+    if hit is None:
+        return
+    if not isinstance(hit, RuleHit):
+        try:
+            hit = RuleHit(float(hit.score), str(hit.reason), dict(getattr(hit, "kinds", {}) or {}))
+        except Exception:
+            errors.append((lr.name, f"returned {type(hit).__name__}, not a RuleHit"))
+            return
+    hits.append((lr.name, hit))
+
+
+def judge(view: CommitView, rules: RuleSet, threshold: float) -> Verdict:
+    """Run the cheap rules, then the code-reading ones if they could still tip the verdict."""
+    hits: list[tuple[str, RuleHit]] = []
+    errors: list[tuple[str, str]] = []
+    cheap = [r for r in rules.rules if not r.needs_code]
+    deep = [r for r in rules.rules if r.needs_code]
+    for lr in cheap:
+        _run(lr, view, hits, errors)
+    score = sum(h.score for _, h in hits)
+    ran_deep = False
+    if deep and score + sum(max(0.0, r.max_score) for r in deep) >= threshold:
+        ran_deep = True
+        for lr in deep:
+            _run(lr, view, hits, errors)
+        score = sum(h.score for _, h in hits)
+    return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=ran_deep)

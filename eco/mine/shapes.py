@@ -1,0 +1,235 @@
+"""Before/after shapes of known performance transformations, judged on parsed Python code.
+
+Each side of a changed function is parsed with :mod:`ast` and reduced to a bag of features
+("``.pop(0)`` calls", "membership tests against a list", "loop nesting depth", ...). A
+transformation is a feature that goes away together with the feature that replaces it
+(``pop(0)`` gone and ``popleft`` or ``deque`` appearing), so a rename or a reformat never fires,
+and neither does code that merely mentions ``set`` somewhere. Kinds are catalog ids.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections import Counter
+from typing import Callable
+
+CACHE_DECORATORS = {"lru_cache", "cache", "cached_property", "memoize", "memoized", "cached", "cachedmethod"}
+RE_FUNCS = {"match", "search", "findall", "finditer", "sub", "subn", "split", "fullmatch", "compile"}
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def parse_function(code: str) -> ast.AST | None:
+    """Parse one function's source (possibly indented, as cut out of a class); None if it fails."""
+    try:
+        return ast.parse(textwrap.dedent(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _name(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call):
+        return _name(node.func)
+    return ""
+
+
+def _is_list_expr(node: ast.AST, list_names: set[str]) -> bool:
+    if isinstance(node, (ast.List, ast.ListComp)):
+        return True
+    if isinstance(node, ast.Call) and _name(node.func) in {"list", "sorted"}:
+        return True
+    return isinstance(node, ast.Name) and node.id in list_names
+
+
+def features(tree: ast.AST) -> Counter[str]:
+    """Count the shape features of one parsed function."""
+    feats: Counter[str] = Counter()
+    list_names: set[str] = set()
+    str_names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, (ast.List, ast.ListComp)) or (
+                isinstance(node.value, ast.Call) and _name(node.value.func) == "list"
+            ):
+                list_names.add(node.targets[0].id)
+            if isinstance(node.value, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(node.value, "value", ""), str):
+                str_names.add(node.targets[0].id)
+
+    def visit(node: ast.AST, depth: int) -> None:
+        in_loop = depth > 0
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            feats["max_loop_depth"] = max(feats["max_loop_depth"], depth + 1)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for deco in node.decorator_list:
+                if _name(deco) in CACHE_DECORATORS:
+                    feats["cache_decorator"] += 1
+        if isinstance(node, ast.Compare):
+            for op, right in zip(node.ops, node.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    feats["membership"] += 1
+                    if in_loop:
+                        feats["membership_in_loop"] += 1
+                    if _is_list_expr(right, list_names):
+                        feats["in_list"] += 1
+                        if in_loop:
+                            feats["in_list_in_loop"] += 1
+                    if isinstance(right, ast.Call) and _name(right.func) == "keys" and isinstance(right.func, ast.Attribute):
+                        feats["in_keys"] += 1
+                    if isinstance(right, ast.Call) and _name(right.func) in {"set", "frozenset"} and in_loop:
+                        feats["set_built_in_loop"] += 1
+        if isinstance(node, (ast.Set, ast.SetComp)):
+            feats["set_ctor"] += 1
+        if isinstance(node, (ast.Dict, ast.DictComp)):
+            feats["dict_ctor"] += 1
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and in_loop:
+            target = _name(node.target)
+            if target in str_names or isinstance(node.value, (ast.JoinedStr,)) or (
+                isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+            ):
+                feats["str_augadd_in_loop"] += 1
+            elif isinstance(node.value, (ast.List, ast.ListComp)) or target in list_names:
+                feats["list_augadd_in_loop"] += 1
+        if isinstance(node, ast.Assign) and in_loop and isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
+            if isinstance(node.value.right, (ast.List, ast.ListComp)) or isinstance(node.value.left, (ast.List, ast.ListComp)):
+                feats["list_augadd_in_loop"] += 1
+            elif _name(node.targets[0]) in str_names and _name(node.value.left) == _name(node.targets[0]):
+                feats["str_augadd_in_loop"] += 1
+        if isinstance(node, ast.Subscript):
+            if isinstance(node.value, ast.Call) and _name(node.value.func) == "sorted":
+                if isinstance(node.slice, ast.Slice):
+                    feats["sorted_slice"] += 1
+                else:
+                    feats["sorted_index"] += 1
+        if isinstance(node, ast.Call):
+            fname = _name(node.func)
+            owner = _name(node.func.value) if isinstance(node.func, ast.Attribute) else ""
+            first = node.args[0] if node.args else None
+            if fname in {"set", "frozenset"}:
+                feats["set_ctor"] += 1
+                if in_loop:
+                    feats["set_built_in_loop"] += 1
+            elif fname in {"dict", "defaultdict", "OrderedDict"} or fname == "setdefault":
+                feats["dict_ctor"] += 1
+            elif fname == "pop" and isinstance(first, ast.Constant) and first.value == 0:
+                feats["pop0"] += 1
+            elif fname == "insert" and isinstance(first, ast.Constant) and first.value == 0:
+                feats["insert0"] += 1
+            elif fname in {"popleft", "appendleft", "deque"}:
+                feats["deque"] += 1
+            elif fname in {"min", "max"}:
+                feats["minmax"] += 1
+            elif fname in {"nlargest", "nsmallest", "heappush", "heappop", "heapify"} or owner == "heapq":
+                feats["heapq"] += 1
+            elif fname == "join" and isinstance(node.func, ast.Attribute):
+                feats["join"] += 1
+            elif fname in {"StringIO", "getvalue"}:
+                feats["join"] += 1
+            elif fname == "count" and isinstance(node.func, ast.Attribute) and in_loop:
+                feats["count_in_loop"] += 1
+            elif fname == "Counter":
+                feats["counter"] += 1
+            elif fname == "index" and isinstance(node.func, ast.Attribute) and in_loop:
+                feats["index_in_loop"] += 1
+            elif fname == "deepcopy":
+                feats["deepcopy"] += 1
+            elif fname in {"any", "all"} and first is not None:
+                feats["anyall_list" if isinstance(first, ast.ListComp) else "anyall_gen"] += 1
+            elif fname == "sum" and first is not None:
+                feats["sum_list" if isinstance(first, ast.ListComp) else "sum_other"] += 1
+            elif fname in {"copy", "list"} and in_loop and (fname == "list" or not node.args):
+                feats["copy_in_loop"] += 1
+            elif fname in {"cache", "lru_cache"}:
+                feats["cache_decorator"] += 1
+            if owner == "re" and fname in RE_FUNCS:
+                feats["re_call"] += 1
+                if in_loop and first is not None and isinstance(first, (ast.Constant, ast.JoinedStr, ast.Name)):
+                    feats["re_in_loop"] += 1
+            if fname == "sort" and isinstance(node.func, ast.Attribute):
+                feats["sort_call"] += 1
+            if fname == "sorted":
+                feats["sort_call"] += 1
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and in_loop:
+            s = node.slice
+            if s.lower is None and s.upper is None and s.step is None and isinstance(node.ctx, ast.Load):
+                feats["copy_in_loop"] += 1
+        child_depth = depth + 1 if isinstance(node, _LOOPS) else depth
+        for child in ast.iter_child_nodes(node):
+            visit(child, child_depth)
+
+    visit(tree, 0)
+    return feats
+
+
+def _gone(b: Counter[str], a: Counter[str], key: str) -> bool:
+    return b[key] > a[key]
+
+
+def _came(b: Counter[str], a: Counter[str], key: str) -> bool:
+    return a[key] > b[key]
+
+
+# kind -> test on (before features, after features); order matters only for ties in reports.
+TRANSFORMS: dict[str, Callable[[Counter[str], Counter[str]], bool]] = {
+    "list-pop-front": lambda b, a: _gone(b, a, "pop0") and (_came(b, a, "deque") or a["deque"] > 0),
+    "list-insert-front": lambda b, a: _gone(b, a, "insert0") and (a["deque"] > 0 or a["insert0"] == 0),
+    "missing-cache-pure-function": lambda b, a: _came(b, a, "cache_decorator"),
+    "regex-compile-in-loop": lambda b, a: _gone(b, a, "re_in_loop"),
+    "string-concat-in-loop": lambda b, a: _gone(b, a, "str_augadd_in_loop") and a["join"] > 0,
+    "list-concat-in-loop": lambda b, a: _gone(b, a, "list_augadd_in_loop"),
+    "sort-for-top-k": lambda b, a: _gone(b, a, "sorted_slice") and _came(b, a, "heapq"),
+    "sort-for-min-max": lambda b, a: (_gone(b, a, "sorted_index") or _gone(b, a, "sort_call"))
+    and (_came(b, a, "minmax") or _came(b, a, "heapq")),
+    "count-in-loop": lambda b, a: _gone(b, a, "count_in_loop") and (a["counter"] > 0 or a["dict_ctor"] > 0),
+    "any-all-list-comprehension": lambda b, a: _gone(b, a, "anyall_list") and _came(b, a, "anyall_gen"),
+    "sum-list-comprehension": lambda b, a: _gone(b, a, "sum_list") and _came(b, a, "sum_other"),
+    "dict-keys-membership": lambda b, a: _gone(b, a, "in_keys") and a["membership"] >= b["membership"] - b["in_keys"],
+    "loop-invariant-set-construction": lambda b, a: _gone(b, a, "set_built_in_loop") and a["set_ctor"] > 0,
+    "list-membership-in-loop": lambda b, a: a["membership"] > 0
+    and (
+        (_gone(b, a, "in_list") and (_came(b, a, "set_ctor") or _came(b, a, "dict_ctor") or a["set_ctor"] > 0))
+        or (b["membership_in_loop"] > 0 and b["set_built_in_loop"] == 0 and _came(b, a, "set_ctor"))
+    ),
+    "list-index-in-loop": lambda b, a: _gone(b, a, "index_in_loop") and (a["dict_ctor"] > 0 or a["index_in_loop"] == 0),
+    "nested-loop-join": lambda b, a: b["max_loop_depth"] >= 2 and a["max_loop_depth"] < b["max_loop_depth"]
+    and (_came(b, a, "dict_ctor") or _came(b, a, "set_ctor")),
+    "deepcopy-readonly": lambda b, a: _gone(b, a, "deepcopy") and a["deepcopy"] == 0,
+    "needless-list-copy": lambda b, a: _gone(b, a, "copy_in_loop"),
+}
+
+CATEGORY: dict[str, str] = {
+    "list-membership-in-loop": "container-choice",
+    "list-pop-front": "container-choice",
+    "list-insert-front": "container-choice",
+    "dict-keys-membership": "container-choice",
+    "list-index-in-loop": "container-choice",
+    "string-concat-in-loop": "string-building",
+    "list-concat-in-loop": "needless-copy",
+    "needless-list-copy": "needless-copy",
+    "deepcopy-readonly": "needless-copy",
+    "sort-for-min-max": "algorithmic-complexity",
+    "sort-for-top-k": "algorithmic-complexity",
+    "nested-loop-join": "algorithmic-complexity",
+    "count-in-loop": "algorithmic-complexity",
+    "any-all-list-comprehension": "algorithmic-complexity",
+    "sum-list-comprehension": "needless-copy",
+    "regex-compile-in-loop": "regex",
+    "missing-cache-pure-function": "caching",
+    "loop-invariant-set-construction": "loop-invariant-work",
+}
+
+
+def category_of(kind: str) -> str:
+    return CATEGORY.get(kind, "other")
+
+
+def transforms(before: str, after: str) -> list[str]:
+    """Catalog kinds of the performance transformations from ``before`` to ``after`` (Python)."""
+    tb, ta = parse_function(before), parse_function(after)
+    if tb is None or ta is None:
+        return []
+    fb, fa = features(tb), features(ta)
+    return [kind for kind, test in TRANSFORMS.items() if test(fb, fa)]

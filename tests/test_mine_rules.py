@@ -1,0 +1,216 @@
+"""Mining rules: the interface, each built-in rule, user folders, entry points, raising rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from mine_helpers import AFTER_FIND, BEFORE_FIND, commit, new_repo
+
+from eco.mine.gitlog import RawCommit
+from eco.mine.rules import CommitView, RuleSet, judge, load_rules
+from eco.mine.shapes import transforms
+from eco.mine.tester import test_rule as run_rule_test
+from eco.workspace import open_workspace
+
+
+def view(message: str, paths: tuple[str, ...] = ("pkg/core.py",)) -> CommitView:
+    diff = b"".join(
+        f"diff --git a/{p} b/{p}\nindex {'1' * 40}..{'2' * 40} 100644\n--- a/{p}\n+++ b/{p}\n@@ -1 +1 @@\n-a\n+b\n".encode()
+        for p in paths
+    )
+    return CommitView(RawCommit("f" * 40, ["e" * 40], "A <a@x>", "2024-01-01T00:00:00+00:00", message, diff))
+
+
+@pytest.fixture(scope="module")
+def builtin() -> RuleSet:
+    return load_rules()
+
+
+def score_of(rules: RuleSet, name: str, v: CommitView) -> float | None:
+    hit = rules.get(name).rule.score(v)  # type: ignore[union-attr]
+    return None if hit is None else hit.score
+
+
+def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
+    names = {r.name for r in builtin.rules}
+    assert {"message-keywords", "perf-annotations", "static-shapes", "non-code-only"} <= names
+    assert builtin.errors == []
+    assert all(r.doc and r.source == "builtin" for r in builtin.rules)
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("Speed up the tokenizer", 1.0),
+        ("Make parsing faster", 1.0),
+        ("Fix quadratic behaviour in merge", 1.0),
+        ("Cache compiled templates", 0.5),
+        ("Refactor\n\nThis makes lookups faster.", 0.5),
+        ("Add new option --color", None),
+        ("Merge fast-forward changes into release", None),
+        ("Use the pip cache directory in CI", None),
+        ("Optimize imports", None),
+        ("Add performance tests for the parser", None),
+        ("Speed up CI by caching wheels", None),
+        ("Mark test_big as slow", None),
+        ('Revert "Speed up the tokenizer"', None),
+    ],
+)
+def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:
+    assert score_of(builtin, "message-keywords", view(message)) == expected
+
+
+@pytest.mark.parametrize(
+    "message, fires",
+    [
+        ("perf: avoid re-reading the config", True),
+        ("perf(parser)!: new tokenizer", True),
+        ("Rework loop\n\nPerformance: 30% less time on big inputs", True),
+        ("Rework loop\n\nLoading is now 2.3x faster.", True),
+        ("Rework loop\n\nStartup went from 120 ms to 40 ms.", True),
+        ("Rework loop\n\nA speedup of 35% on the benchmark.", True),
+        ("fix: handle empty input", False),
+        ('Revert "perf: new tokenizer"', False),
+    ],
+)
+def test_perf_annotations(builtin: RuleSet, message: str, fires: bool) -> None:
+    assert (score_of(builtin, "perf-annotations", view(message)) is not None) is fires
+
+
+def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:
+    assert score_of(builtin, "non-code-only", view("Speed up tests", ("tests/test_a.py", "conftest.py"))) == -3.0
+    assert score_of(builtin, "non-code-only", view("faster", (".github/workflows/ci.yml", "docs/index.rst", "pyproject.toml"))) == -3.0
+    assert score_of(builtin, "non-code-only", view("faster", ("pkg/core.py", "tests/test_core.py"))) is None
+    v = view("Speed up the test suite", ("tests/test_a.py",))
+    assert judge(v, load_rules(), 1.0).perf is False
+
+
+@pytest.mark.parametrize(
+    "before, after, kind",
+    [
+        (BEFORE_FIND, AFTER_FIND, "list-membership-in-loop"),
+        ("def f(q):\n    while q:\n        q.pop(0)\n", "def f(q):\n    q = deque(q)\n    while q:\n        q.popleft()\n", "list-pop-front"),
+        ("def f(xs):\n    s = ''\n    for x in xs:\n        s += x\n    return s\n", "def f(xs):\n    return ''.join(xs)\n", "string-concat-in-loop"),
+        ("def f(n):\n    return n * 2\n", "@lru_cache(maxsize=None)\ndef f(n):\n    return n * 2\n", "missing-cache-pure-function"),
+        ("def f(xs):\n    for x in xs:\n        re.match('a+b', x)\n", "def f(xs):\n    for x in xs:\n        PAT.match(x)\n", "regex-compile-in-loop"),
+        ("def f(xs):\n    return sorted(xs)[0]\n", "def f(xs):\n    return min(xs)\n", "sort-for-min-max"),
+        ("def f(xs, k):\n    return sorted(xs)[:k]\n", "def f(xs, k):\n    return heapq.nsmallest(k, xs)\n", "sort-for-top-k"),
+        ("def f(a, b):\n    r = []\n    for x in a:\n        for y in b:\n            if x.k == y.k:\n                r.append(y)\n    return r\n",
+         "def f(a, b):\n    idx = {y.k: y for y in b}\n    r = []\n    for x in a:\n        if x.k in idx:\n            r.append(idx[x.k])\n    return r\n", "nested-loop-join"),
+        ("def f(xs):\n    return {x: xs.count(x) for x in xs}\n", "def f(xs):\n    return dict(Counter(xs))\n", "count-in-loop"),
+        ("def f(xs):\n    return any([x > 1 for x in xs])\n", "def f(xs):\n    return any(x > 1 for x in xs)\n", "any-all-list-comprehension"),
+        ("def f(xs):\n    return sum([x for x in xs])\n", "def f(xs):\n    return sum(x for x in xs)\n", "sum-list-comprehension"),
+        ("def f(k, d):\n    return k in d.keys()\n", "def f(k, d):\n    return k in d\n", "dict-keys-membership"),
+        ("def f(xs, q):\n    return [x for x in xs if x in set(q)]\n", "def f(xs, q):\n    s = set(q)\n    return [x for x in xs if x in s]\n", "loop-invariant-set-construction"),
+        ("def f(xs):\n    out = []\n    for x in xs:\n        out = out + [x]\n    return out\n", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n", "list-concat-in-loop"),
+        ("def f(xs):\n    for x in xs:\n        xs.insert(0, x)\n", "def f(xs):\n    d = deque(xs)\n    for x in xs:\n        d.appendleft(x)\n", "list-insert-front"),
+        ("def f(c):\n    return len(copy.deepcopy(c))\n", "def f(c):\n    return len(c)\n", "deepcopy-readonly"),
+    ],
+)
+def test_static_shapes_detect_each_transformation(before: str, after: str, kind: str) -> None:
+    assert kind in transforms(before, after)
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (BEFORE_FIND, BEFORE_FIND.replace("out", "result")),  # a rename
+        ("def f(x):\n    return x + 1\n", "def f(x):\n    # add one\n    return x + 1\n"),
+        ("def f(:\n", "def f(x):\n    return set(x)\n"),  # unparsable before: no verdict
+        ("def f(xs):\n    return min(xs)\n", "def f(xs):\n    return sorted(xs)[0]\n"),  # the reverse change
+    ],
+)
+def test_static_shapes_ignore_non_transformations(before: str, after: str) -> None:
+    assert transforms(before, after) == []
+
+
+def test_static_rule_reads_parsed_functions_from_a_real_commit(tmp_path: Path) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/core.py": BEFORE_FIND})
+    sha = commit(root, "Use a set in find", {"pkg/core.py": AFTER_FIND})
+    with open_workspace(root) as ws:
+        result = run_rule_test(ws, "static-shapes")
+    assert [h["sha"] for h in result["hits"]] == [sha]
+    assert result["hits"][0]["kinds"] == {"pkg/core.py::find": "list-membership-in-loop"}
+
+
+RAISING_RULE = '''
+from eco.mine.rules import Rule, RuleHit
+
+class Boom(Rule):
+    """Raises on every commit."""
+    name = "boom"
+    def score(self, commit):
+        raise RuntimeError("kaboom")
+
+class Marker(Rule):
+    """Fires on the word zebra."""
+    name = "zebra"
+    def score(self, commit):
+        return RuleHit(5.0, "zebra seen") if "zebra" in commit.message else None
+'''
+
+
+def test_user_rules_dir_and_a_raising_rule_is_counted_while_others_run(tmp_path: Path) -> None:
+    root = new_repo(tmp_path)
+    (root / "myrules").mkdir()
+    (root / "myrules" / "zoo.py").write_text(RAISING_RULE)
+    (root / "myrules" / "broken.py").write_text("this is not python(\n")
+    (root / "pyproject.toml").write_text('[tool.eco]\nrules_dirs = ["myrules"]\n')
+    commit(root, "init", {"a.py": "x = 1\n"})
+    commit(root, "zebra crossing", {"a.py": "x = 2\n"})
+    from eco.mine.miner import mine
+
+    with open_workspace(root) as ws:
+        rules = load_rules(ws.settings.rules_dirs, ws.root)
+        assert {r.name: r.source for r in rules.rules}["zebra"] == "user:myrules"
+        assert any("broken.py" in e for e in rules.errors)
+        rows: list[dict] = []
+        summary = mine(ws, on_commit=rows.append)
+    assert summary.rule_errors["boom"] == 2 and summary.scanned == 2
+    assert "kaboom" in summary.rule_error_examples["boom"]
+    assert [r["perf"] for r in rows] == [True, False]
+    assert rows[0]["rules"] == ["zebra"]
+
+
+def test_entry_point_rule_is_loaded_and_listed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "zrules").mkdir(parents=True)
+    (site / "zrules" / "__init__.py").write_text(
+        "from eco.mine.rules import Rule, RuleHit\n"
+        "class Giraffe(Rule):\n    '''Fires on giraffe.'''\n    name = 'giraffe'\n"
+        "    def score(self, c):\n        return RuleHit(2.0, 'tall') if 'giraffe' in c.message else None\n"
+    )
+    dist = site / "zrules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: zrules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[eco.mining_rules]\ngiraffe = zrules:Giraffe\n")
+    root = new_repo(tmp_path)
+    commit(root, "a giraffe walks in", {"a.py": "x = 1\n"})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)])}
+    out = subprocess.run([sys.executable, "-m", "eco", "rules", "list", "--repo", str(root), "--json"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    rules = {r["name"]: r["source"] for r in json.loads(out)["rules"]}
+    assert rules["giraffe"] == "entry point:giraffe"
+    out = subprocess.run([sys.executable, "-m", "eco", "mine", str(root), "--json"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    row = json.loads(out.splitlines()[0])
+    assert row["perf"] is True and row["rules"] == ["giraffe"]
+
+
+def test_rules_test_unknown_rule_is_one_line_error(tmp_path: Path) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"a.py": "x = 1\n"})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "eco", "rules", "test", "nope", "--repo", str(root)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
+    assert "no mining rule named 'nope'" in proc.stderr and "Traceback" not in proc.stderr
