@@ -45,6 +45,7 @@ class Settings:
     # profiles
     profile_prune_floor: float = 0.001
     profile_rollup_cap: float = 0.25
+    profile_timeout: float = 1800.0  # eco profile run: seconds before the profiled command is stopped
     # matching
     top: int = 50
     min_score: float = 0.0
