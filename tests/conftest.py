@@ -20,6 +20,12 @@ GIT_ENV = {
     "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+00:00",
 }
 
+# Tests that make commits through eco (git am, worktrees) need an identity even on a machine
+# with no global git config, as in CI on a fresh machine.
+for _key, _value in GIT_ENV.items():
+    if "DATE" not in _key:
+        os.environ.setdefault(_key, _value)
+
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     full_env = {**os.environ, **GIT_ENV, **(env or {})}

@@ -14,6 +14,7 @@ from eco.errors import EcoError
 # Command modules register themselves on `app` when imported.
 from eco.cli import init as _init  # noqa: F401,E402
 from eco.cli import index as _index  # noqa: F401,E402
+from eco.cli import review as _review  # noqa: F401,E402
 
 
 def main() -> None:
