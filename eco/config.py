@@ -42,6 +42,7 @@ class Settings:
         ]
     )
     max_file_bytes: int = 1_000_000
+    index_mask_literals: bool = False  # replace string/number literals before embedding
     # profiles
     profile_prune_floor: float = 0.001
     profile_rollup_cap: float = 0.25
