@@ -61,7 +61,11 @@ class Settings:
     llm_max_prompt_chars: int = 24_000
     openai_base_url: str | None = None
     openai_api_key: str | None = None
+    llm_backoff_base: float = 1.0  # seconds; retry n waits base * 2**n plus jitter (or Retry-After)
+    llm_backoff_max: float = 30.0  # cap on one wait, Retry-After included
+    llm_json_mode: bool = True  # ask for JSON mode in the review where the endpoint accepts it
     review_rounds: int = 1
+    self_review: str = "auto"  # auto (LLM review when an endpoint is configured) | llm | structural
     # validation
     test_command: str = "python -m pytest -x -q"
     test_timeout: float = 300.0

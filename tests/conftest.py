@@ -53,3 +53,4 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return _make
+from llm_server import llm_server  # noqa: E402,F401  (scripted OpenAI-compatible server fixture)

@@ -1,0 +1,1 @@
+"""Talking to a chat model safely: client with retries, secret redaction, reply parsing, prompts."""
