@@ -1,6 +1,11 @@
+import sys
+from pathlib import Path
+
 import pytest
 
-from logalyzer.records import Request
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from logalyzer.records import Request  # noqa: E402
 
 BASE_TS = 1696896000.0  # 2023-10-10 00:00:00 UTC
 

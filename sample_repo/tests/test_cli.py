@@ -1,5 +1,4 @@
-from logalyzer import __version__
-from logalyzer.cli import main, summary
+from logalyzer import __version__, cli
 
 
 def test_summary(tmp_path, access_lines, app_lines):
@@ -7,7 +6,7 @@ def test_summary(tmp_path, access_lines, app_lines):
     access.write_text("".join(access_lines))
     app = tmp_path / "app.log"
     app.write_text("".join(app_lines))
-    text = summary(str(access), str(app))
+    text = cli.summary(str(access), str(app))
     assert text.startswith(f"# Summary of {access}\n")
     assert "| requests | 4 |" in text
     assert "| sessions | 3 |" in text
@@ -18,12 +17,12 @@ def test_summary(tmp_path, access_lines, app_lines):
 def test_main_prints_summary(tmp_path, access_lines, capsys):
     access = tmp_path / "access.log"
     access.write_text("".join(access_lines))
-    assert main(["summary", str(access)]) == 0
+    assert cli.main(["summary", str(access)]) == 0
     assert "## Top error paths" in capsys.readouterr().out
 
 
 def test_main_missing_file(tmp_path, capsys):
-    assert main(["summary", str(tmp_path / "nope.log")]) == 1
+    assert cli.main(["summary", str(tmp_path / "nope.log")]) == 1
     assert capsys.readouterr().err.startswith("logalyzer: ")
 
 

@@ -1,41 +1,41 @@
 import pytest
 
-from logalyzer.records import Session, format_time, parse_clf_time, parse_iso_time
+from logalyzer import records
 
 from conftest import BASE_TS
 
 
 def test_parse_clf_time_utc():
-    assert parse_clf_time("10/Oct/2023:00:00:00 +0000") == BASE_TS
+    assert records.parse_clf_time("10/Oct/2023:00:00:00 +0000") == BASE_TS
 
 
 def test_parse_clf_time_applies_offset():
-    assert parse_clf_time("10/Oct/2023:02:00:00 +0200") == BASE_TS
-    assert parse_clf_time("09/Oct/2023:22:30:00 -0130") == BASE_TS
+    assert records.parse_clf_time("10/Oct/2023:02:00:00 +0200") == BASE_TS
+    assert records.parse_clf_time("09/Oct/2023:22:30:00 -0130") == BASE_TS
 
 
 @pytest.mark.parametrize("text", ["10/Foo/2023:00:00:00 +0000", "garbage", "10/Oct/2023 +0000"])
 def test_parse_clf_time_rejects_garbage(text):
     with pytest.raises(ValueError):
-        parse_clf_time(text)
+        records.parse_clf_time(text)
 
 
 def test_parse_iso_time_with_and_without_millis():
-    assert parse_iso_time("2023-10-10 00:00:01,250") == BASE_TS + 1.25
-    assert parse_iso_time("2023-10-10 00:00:01") == BASE_TS + 1
+    assert records.parse_iso_time("2023-10-10 00:00:01,250") == BASE_TS + 1.25
+    assert records.parse_iso_time("2023-10-10 00:00:01") == BASE_TS + 1
 
 
 def test_parse_iso_time_rejects_garbage():
     with pytest.raises(ValueError):
-        parse_iso_time("yesterday")
+        records.parse_iso_time("yesterday")
 
 
 def test_format_time():
-    assert format_time(BASE_TS + 3661) == "2023-10-10 01:01:01"
+    assert records.format_time(BASE_TS + 3661) == "2023-10-10 01:01:01"
 
 
 def test_session_properties(make_request):
-    s = Session("k", [make_request(ts=BASE_TS, size=10), make_request(ts=BASE_TS + 90, size=5)])
+    s = records.Session("k", [make_request(ts=BASE_TS, size=10), make_request(ts=BASE_TS + 90, size=5)])
     assert (s.start, s.end, s.duration, s.bytes, len(s)) == (BASE_TS, BASE_TS + 90, 90, 15, 2)
 
 

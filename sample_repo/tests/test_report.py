@@ -1,7 +1,6 @@
 import pytest
 
-from logalyzer.report import (CsvWriter, activity_feed, csv_field, format_bytes, render_summary,
-                              render_table, to_csv, widest_line)
+from logalyzer import report
 
 from conftest import BASE_TS
 
@@ -9,59 +8,59 @@ from conftest import BASE_TS
 @pytest.mark.parametrize("n,text", [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"),
                                     (5 * 1024 ** 3, "5.0 GiB"), (3 * 1024 ** 5, "3072.0 TiB")])
 def test_format_bytes(n, text):
-    assert format_bytes(n) == text
+    assert report.format_bytes(n) == text
 
 
 def test_csv_field():
-    assert csv_field("plain") == "plain"
-    assert csv_field(12) == "12"
-    assert csv_field('say "hi", bye') == '"say ""hi"", bye"'
-    assert csv_field("two\nlines") == '"two\nlines"'
+    assert report.csv_field("plain") == "plain"
+    assert report.csv_field(12) == "12"
+    assert report.csv_field('say "hi", bye') == '"say ""hi"", bye"'
+    assert report.csv_field("two\nlines") == '"two\nlines"'
 
 
 def test_to_csv():
-    text = to_csv([("1.1.1.1", 200, 'a,b'), ("2.2.2.2", 404, "x")], ["ip", "status", "note"])
+    text = report.to_csv([("1.1.1.1", 200, 'a,b'), ("2.2.2.2", 404, "x")], ["ip", "status", "note"])
     assert text == 'ip,status,note\n1.1.1.1,200,"a,b"\n2.2.2.2,404,x\n'
-    assert to_csv([], ["a", "b"]) == "a,b\n"
+    assert report.to_csv([], ["a", "b"]) == "a,b\n"
 
 
 def test_csv_writer_appends_and_counts():
-    writer = CsvWriter(["a"])
+    writer = report.CsvWriter(["a"])
     writer.write_rows([[1], [2]]).write_rows(iter([[3]]))
     assert writer.text == "a\n1\n2\n3\n"
     assert writer.rows == 3
 
 
 def test_csv_writer_rejects_wrong_width():
-    writer = CsvWriter(["a", "b"])
+    writer = report.CsvWriter(["a", "b"])
     with pytest.raises(ValueError, match="row 1 has 1 fields, expected 2"):
         writer.write_rows([[1]])
 
 
 def test_render_table():
-    text = render_table(["path", "hits"], [("/", 10), ("/login", 2)])
+    text = report.render_table(["path", "hits"], [("/", 10), ("/login", 2)])
     assert text == "path    hits\n------  ----\n/       10\n/login  2\n"
-    assert render_table(["a"], []) == "a\n-\n"
+    assert report.render_table(["a"], []) == "a\n-\n"
 
 
 def test_activity_feed_newest_first(make_request):
     recs = [make_request(ts=BASE_TS + i, status=s, path=f"/p{i}") for i, s in
             enumerate([200, 404, 301, 500, 200, 403])]
-    assert activity_feed(recs, 3) == [
+    assert report.activity_feed(recs, 3) == [
         "2023-10-10 00:00:05 403 GET /p5 (203.0.113.9)",
         "2023-10-10 00:00:03 500 GET /p3 (203.0.113.9)",
         "2023-10-10 00:00:02 301 GET /p2 (203.0.113.9)",
     ]
-    assert len(activity_feed(recs)) == 4
-    assert activity_feed([]) == []
+    assert len(report.activity_feed(recs)) == 4
+    assert report.activity_feed([]) == []
 
 
 def test_widest_line():
-    assert widest_line(["ab\n", "abcd\r\n", "wxyz\n", "x"]) == "abcd"
-    assert widest_line(["a\tb\n", "abcd"]) == "a   b"
-    assert widest_line([]) == ""
+    assert report.widest_line(["ab\n", "abcd\r\n", "wxyz\n", "x"]) == "abcd"
+    assert report.widest_line(["a\tb\n", "abcd"]) == "a   b"
+    assert report.widest_line([]) == ""
 
 
 def test_render_summary():
-    text = render_summary("T", {"One": {"a": 1}, "Empty": {}})
+    text = report.render_summary("T", {"One": {"a": 1}, "Empty": {}})
     assert text == "# T\n\n## One\n\n| key | value |\n| --- | ---: |\n| a | 1 |\n\n## Empty\n\n_no data_\n"

@@ -1,15 +1,14 @@
 from collections import Counter
 
+from logalyzer import sessions
 from logalyzer.records import Session
-from logalyzer.sessions import (SessionTracker, entry_pages, exit_pages, label_sessions,
-                                longest_session, sessionize, visitor_key)
 
 from conftest import BASE_TS
 
 
 def test_visitor_key(make_request):
-    assert visitor_key(make_request(user="bob")) == "bob"
-    assert visitor_key(make_request(ip="1.2.3.4", agent="x")) == "1.2.3.4|x"
+    assert sessions.visitor_key(make_request(user="bob")) == "bob"
+    assert sessions.visitor_key(make_request(ip="1.2.3.4", agent="x")) == "1.2.3.4|x"
 
 
 def test_sessionize_splits_on_gap_and_orders(make_request):
@@ -20,8 +19,8 @@ def test_sessionize_splits_on_gap_and_orders(make_request):
         make_request(ip="1.1.1.1", ts=BASE_TS + 10 + 1801, path="/c"),
         make_request(user="bob", ts=BASE_TS + 1800),
     ]
-    sessions = sessionize(recs)
-    assert [(s.key.split("|")[0], [r.ts - BASE_TS for r in s.requests]) for s in sessions] == [
+    result = sessions.sessionize(recs)
+    assert [(s.key.split("|")[0], [r.ts - BASE_TS for r in s.requests]) for s in result] == [
         ("1.1.1.1", [0, 10]),
         ("bob", [5, 1800]),
         ("1.1.1.1", [1811]),
@@ -30,13 +29,13 @@ def test_sessionize_splits_on_gap_and_orders(make_request):
 
 def test_sessionize_custom_gap_and_empty(make_request):
     recs = [make_request(ts=BASE_TS), make_request(ts=BASE_TS + 61)]
-    assert len(sessionize(recs, gap=60)) == 2
-    assert len(sessionize(recs, gap=61)) == 1
-    assert sessionize([]) == []
+    assert len(sessions.sessionize(recs, gap=60)) == 2
+    assert len(sessions.sessionize(recs, gap=61)) == 1
+    assert sessions.sessionize([]) == []
 
 
 def test_tracker_closes_idle_sessions(make_request):
-    tracker = SessionTracker(gap=100)
+    tracker = sessions.SessionTracker(gap=100)
     assert tracker.feed(make_request(ip="1.1.1.1", ts=BASE_TS)) == []
     assert tracker.feed(make_request(ip="2.2.2.2", ts=BASE_TS + 50)) == []
     assert tracker.feed(make_request(ip="2.2.2.2", ts=BASE_TS + 90)) == []
@@ -52,7 +51,7 @@ def test_tracker_closes_idle_sessions(make_request):
 
 
 def test_tracker_restarts_a_session_after_the_gap(make_request):
-    tracker = SessionTracker(gap=10)
+    tracker = sessions.SessionTracker(gap=10)
     tracker.feed(make_request(user="ann", ts=BASE_TS))
     tracker.close_idle(BASE_TS)  # nothing to do
     tracker.feed(make_request(user="ann", ts=BASE_TS + 11))
@@ -62,32 +61,32 @@ def test_tracker_restarts_a_session_after_the_gap(make_request):
 
 def test_tracker_matches_sessionize(make_request):
     recs = [make_request(ip=f"10.0.0.{i % 3}", ts=BASE_TS + i * 37) for i in range(60)]
-    tracker = SessionTracker(gap=100)
+    tracker = sessions.SessionTracker(gap=100)
     for rec in recs:
         tracker.feed(rec)
     tracker.flush()
     by_tracker = sorted((s.start, s.key, len(s)) for s in tracker.closed)
-    by_batch = [(s.start, s.key, len(s)) for s in sessionize(recs, gap=100)]
+    by_batch = [(s.start, s.key, len(s)) for s in sessions.sessionize(recs, gap=100)]
     assert by_tracker == by_batch
 
 
 def test_label_sessions_uses_first_account(make_request):
-    sessions = [Session("ann", [make_request(user="ann")]), Session("x|y", [make_request()])]
+    pair = [Session("ann", [make_request(user="ann")]), Session("x|y", [make_request()])]
     accounts = [{"user": "ann", "plan": "pro"}, {"user": "ann", "plan": "free"}]
-    assert [plan for _, plan in label_sessions(sessions, accounts)] == ["pro", "anonymous"]
-    assert label_sessions(sessions[1:], [], default="-")[0][1] == "-"
+    assert [plan for _, plan in sessions.label_sessions(pair, accounts)] == ["pro", "anonymous"]
+    assert sessions.label_sessions(pair[1:], [], default="-")[0][1] == "-"
 
 
 def test_longest_session_first_on_ties(make_request):
     a = Session("a", [make_request(ts=0), make_request(ts=5)])
     b = Session("b", [make_request(ts=1), make_request(ts=6)])
     c = Session("c", [make_request(ts=1)])
-    assert longest_session([c, a, b]) is a
-    assert longest_session([]) is None
+    assert sessions.longest_session([c, a, b]) is a
+    assert sessions.longest_session([]) is None
 
 
 def test_entry_and_exit_pages(make_request):
     s1 = Session("a", [make_request(path="/"), make_request(path="/x")])
     s2 = Session("b", [make_request(path="/"), make_request(path="/y")])
-    assert entry_pages([s1, s2, Session("c")]) == Counter({"/": 2})
-    assert exit_pages([s1, s2]) == Counter({"/x": 1, "/y": 1})
+    assert sessions.entry_pages([s1, s2, Session("c")]) == Counter({"/": 2})
+    assert sessions.exit_pages([s1, s2]) == Counter({"/x": 1, "/y": 1})

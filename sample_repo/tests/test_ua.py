@@ -1,6 +1,6 @@
 import pytest
 
-from logalyzer.ua import browser_family, browser_share, is_bot
+from logalyzer import ua
 
 CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
           "Chrome/118.0.0.0 Safari/537.36")
@@ -22,16 +22,16 @@ CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, 
     ("-", "other"),
 ])
 def test_browser_family(agent, expected):
-    assert browser_family(agent) == expected
+    assert ua.browser_family(agent) == expected
 
 
 def test_is_bot():
-    assert is_bot("python-requests/2.31")
-    assert is_bot("Mozilla/5.0 HeadlessChrome/118.0")
-    assert not is_bot(CHROME)
+    assert ua.is_bot("python-requests/2.31")
+    assert ua.is_bot("Mozilla/5.0 HeadlessChrome/118.0")
+    assert not ua.is_bot(CHROME)
 
 
 def test_browser_share(make_request):
     recs = [make_request(agent=a) for a in [CHROME, "curl/8", CHROME, "Lynx", "wget/1"]]
-    assert list(browser_share(recs).items()) == [("Chrome 118", 2), ("bot", 2), ("other", 1)]
-    assert browser_share([]) == {}
+    assert list(ua.browser_share(recs).items()) == [("Chrome 118", 2), ("bot", 2), ("other", 1)]
+    assert ua.browser_share([]) == {}
