@@ -71,6 +71,7 @@ class Settings:
     test_timeout: float = 300.0
     benchmark_command: str | None = None
     benchmark_runs: int = 5
+    benchmark_max_runs: int = 10  # more interleaved runs when the first ones are promising but inconclusive
     benchmark_timeout: float = 120.0
     benchmark_scale: float | None = None  # workload.py --scale; None: derived so one run takes ~0.3 s
     speedup_floor: float = 0.05

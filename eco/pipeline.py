@@ -82,7 +82,10 @@ def choose_drafter(settings: Settings, chat_model: Any = None) -> tuple[Any, str
             from eco.draft.rules import RulesDrafter
         except ImportError as exc:  # pragma: no cover - the rules drafter ships with eco
             raise EcoError(f"the rules drafter is not available: {exc}") from None
-        return RulesDrafter(settings), "rules", note
+        try:
+            return RulesDrafter(settings), "rules", note
+        except TypeError:  # the rule drafter needs no settings
+            return RulesDrafter(), "rules", note
     if kind == "llm":
         try:
             from eco.draft.llm import LLMDrafter
@@ -90,30 +93,6 @@ def choose_drafter(settings: Settings, chat_model: Any = None) -> tuple[Any, str
             raise EcoError(f"the llm drafter is not available: {exc}") from None
         return LLMDrafter(settings, chat_model=chat_model), "llm", note
     raise EcoError(f"unknown drafter {settings.drafter!r}: use rules, llm or auto")
-
-
-def _structural_checks(request: DraftRequest, result: DraftResult) -> list[str]:
-    try:
-        from eco.review import structural_checks
-    except ImportError:
-        return _fallback_checks(request, result)
-    return list(structural_checks(request, result))
-
-
-def _fallback_checks(request: DraftRequest, result: DraftResult) -> list[str]:
-    """Used only if eco.review is missing: the edit parses and keeps the function's name."""
-    import ast
-    import textwrap
-
-    problems: list[str] = []
-    try:
-        tree = ast.parse(textwrap.dedent(result.new_code or ""))
-    except SyntaxError as exc:
-        return [f"does not parse: {exc.msg}"]
-    names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if names != [request.qualname.rsplit(".", 1)[-1]]:
-        problems.append("the edit must be exactly the one function " + request.qualname)
-    return problems
 
 
 # ---------------------------------------------------------------- helpers
@@ -180,8 +159,14 @@ class _Run:
             self.progress(stage, 1, 1, "")
 
     def _stage_progress(self, stage: str) -> Callable[..., None]:
-        def cb(done: int = 0, total: int | None = None, *rest: Any, **kw: Any) -> None:
-            self.progress(stage, int(done or 0), total, "")
+        """The upstream stages report ``(label, done, total)``."""
+
+        def cb(*args: Any) -> None:
+            label = str(args[0]) if args and isinstance(args[0], str) else ""
+            nums = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+            done = nums[0] if nums else 0
+            total = nums[1] if len(nums) > 1 else None
+            self.progress(stage, done, total, label)
 
         return cb
 
@@ -209,7 +194,9 @@ class _Run:
         if "find" in stages:
             from eco.match import find_findings
 
-            found = self.timed("find", lambda: find_findings(ws, top=self.settings.top, progress=self._stage_progress("find")))
+            ran_index = "index" in stages
+            found = self.timed("find", lambda: find_findings(
+                ws, top=self.settings.top, progress=self._stage_progress("find"), update=not ran_index))
             self.summary.stage_counts["find"] = len(found) if found is not None else 0
 
     # -- findings to drafts to patches
@@ -284,44 +271,21 @@ class _Run:
             )
 
     def _pick(self, request: DraftRequest, results: list[DraftResult]) -> tuple[DraftResult | None, str, list[str]]:
-        """(chosen result, outcome if none survives, reasons): the first result that is a real
-        edit and passes the structural checks and, for the LLM, the self-review."""
+        """(chosen result, outcome if none survives, reasons): the first result (most conservative
+        first) that is a real edit and passes the self-review: the structural checks for every
+        drafter, and the review prompt when an LLM is configured for it."""
+        from eco.review import self_review
+
         reasons: list[str] = []
         real = [r for r in results if not is_empty_edit(request.code, r.new_code)]
         if not real:
             return (results[0] if results else None), "empty_edit", [r.notes for r in results if r.notes][:3]
         for res in real:
-            problems = _structural_checks(request, res)
-            if problems:
-                reasons.extend(problems)
-                continue
-            if self.summary.drafter == "llm":
-                res2, why = self._self_review(request, res)
-                if res2 is None:
-                    reasons.extend(why)
-                    continue
-                res = res2
-            return res, "", reasons
-        return real[0], "rejected_by_self_review", reasons
-
-    def _self_review(self, request: DraftRequest, result: DraftResult) -> tuple[DraftResult | None, list[str]]:
-        from eco.review import self_review
-
-        current = result
-        for _ in range(max(1, self.settings.review_rounds) + 1):
-            verdict = self_review(request, current, self.settings, chat_model=self.chat_model)
+            verdict = self_review(request, res, self.settings, chat_model=self.chat_model)
             if verdict.verdict == "accept":
-                return current, list(verdict.reasons)
-            if verdict.verdict == "revise" and verdict.revised is not None:
-                revised = verdict.revised
-                if isinstance(revised, str):
-                    revised = DraftResult(drafter=current.drafter, new_code=revised, imports=current.imports, notes=current.notes)
-                if is_empty_edit(request.code, revised.new_code) or _structural_checks(request, revised):
-                    return None, list(verdict.reasons) + ["the revision does not pass the structural checks"]
-                current = revised
-                continue
-            return None, list(verdict.reasons) or ["rejected by self-review"]
-        return None, ["self-review asked for more revisions than review_rounds allows"]
+                return (verdict.revised or res), "", list(verdict.reasons)
+            reasons.extend(verdict.reasons or ["rejected by self-review"])
+        return real[0], "rejected_by_self_review", reasons
 
     def _finish(self, draft_id: int, outcome: str, detail: str = "") -> None:
         assert outcome in OUTCOMES
@@ -359,15 +323,25 @@ class _Run:
         self.progress("draft", 0, None, request.qualname)
         t0 = time.perf_counter()
         error = ""
+        chosen: DraftResult | None = None
+        outcome, reasons = "", []
         try:
             results = list(self.drafter().draft(request))
         except EcoError:
             raise
         except Exception as exc:  # a drafter bug or a failing endpoint: recorded, the run goes on
-            results, error = [], f"{type(exc).__name__}: {exc}"
+            results, error = [], f"drafter failed: {type(exc).__name__}: {exc}"
         self.summary.stage_seconds["draft"] = round(self.summary.stage_seconds.get("draft", 0.0) + time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
-        chosen, outcome, reasons = (None, "error", [error]) if error else self._pick(request, results)
+        if error:
+            outcome, reasons = "error", [error]
+        else:
+            try:
+                chosen, outcome, reasons = self._pick(request, results)
+            except EcoError:
+                raise
+            except Exception as exc:  # the review endpoint failed after its retries
+                outcome, reasons = "error", [f"self-review failed: {type(exc).__name__}: {exc}"]
         self.summary.stage_seconds["review"] = round(self.summary.stage_seconds.get("review", 0.0) + time.perf_counter() - t0, 3)
         new_source, diff = "", ""
         if chosen is not None and not outcome:

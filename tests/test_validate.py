@@ -9,7 +9,7 @@ import pytest
 
 from eco.apply import splice
 from eco.config import Settings
-from eco.validate import Validator, clean_env, speedup_interval, throwaway_worktree
+from eco.validate import Validator, _rank_sum_cdf, clean_env, speedup_interval, throwaway_worktree
 
 SLOW = """def dedupe(items):
     seen = []
@@ -103,11 +103,21 @@ def test_speedup_interval_is_deterministic_and_honest() -> None:
     faster = [0.50, 0.51, 0.49, 0.52, 0.50]
     est = speedup_interval(before, faster, floor=0.05)
     assert est.faster and 0.9 < est.speedup < 1.1 and est.ci_low > 0.05 and est.ci_low <= est.speedup <= est.ci_high
-    assert speedup_interval(before, faster, floor=0.05) == est  # fixed seed
+    assert speedup_interval(before, faster, floor=0.05) == est  # deterministic
+    outlier = [0.50, 0.51, 0.49, 0.52, 5.0]
+    assert not speedup_interval(before, outlier, floor=0.05).faster  # 5 runs: one disturbed run is too many
+    assert speedup_interval(before * 2, outlier + faster, floor=0.05).faster  # 10 runs (benchmark_max_runs): it is not
     same = speedup_interval(before, [1.01, 0.99, 1.03, 0.97, 1.00], floor=0.05)
     assert not same.faster and same.ci_low < 0.05
     noisy = speedup_interval(before, [0.5, 1.4, 0.6, 1.3, 0.9], floor=0.05)
     assert not noisy.faster  # a good median with a wide interval is not enough
+
+
+def test_exact_mann_whitney_distribution() -> None:
+    cdf = _rank_sum_cdf(5, 5)
+    assert len(cdf) == 26 and abs(cdf[-1] - 1) < 1e-12
+    assert abs(cdf[2] - 4 / 252) < 1e-12 and abs(cdf[3] - 7 / 252) < 1e-12
+    assert _rank_sum_cdf(1, 1) == [0.5, 1.0]
 
 
 def test_good_edit_passes_and_is_faster_and_user_tree_untouched(make_repo, monkeypatch) -> None:
