@@ -32,7 +32,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from eco.config import Settings
 
@@ -53,6 +53,9 @@ def clean_env(extra_path: list[Path] | None = None) -> dict[str, str]:
     for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"):
         env.pop(var, None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # eco's own dependencies (LangChain) register a pytest plugin in this interpreter that costs a
+    # second per test run and is nothing the user's suite asked for.
+    env["PYTEST_ADDOPTS"] = (env.get("PYTEST_ADDOPTS", "") + " -p no:langsmith_plugin").strip()
     env.pop("PYTHONSTARTUP", None)
     if extra_path:
         parts = [str(p) for p in extra_path]
@@ -249,8 +252,20 @@ class Validator:
         self._scale: float | None = None
         self._captured: dict[tuple[str, str], Path | None] = {}
         self._tmp = Path(tempfile.mkdtemp(prefix="eco-bench-"))
+        self._base_cm: Any = None
+        self._base_wt: Path | None = None
+
+    def base_worktree(self) -> Path:
+        """One clean worktree of the base for the whole run (the A side of every benchmark)."""
+        if self._base_wt is None:
+            self._base_cm = throwaway_worktree(self.root, self.base_sha)
+            self._base_wt = self._base_cm.__enter__()
+        return self._base_wt
 
     def close(self) -> None:
+        if self._base_cm is not None:
+            cm, self._base_cm, self._base_wt = self._base_cm, None, None
+            cm.__exit__(None, None, None)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> "Validator":
@@ -312,18 +327,19 @@ class Validator:
     def base_tests(self) -> CommandResult:
         """The test command on the unmodified base, once per run."""
         if self._base_tests is None:
-            with throwaway_worktree(self.root, self.base_sha) as wt:
-                self._base_tests = self._test(wt)
-                self._calibrate(wt)
+            wt = self.base_worktree()
+            self._base_tests = self._test(wt)
+            self._calibrate(wt)
         return self._base_tests
 
     def _calibrate(self, wt: Path) -> None:
         """Pick the workload scale so one run takes about TARGET_RUN_SECONDS."""
         if self.settings.benchmark_command or self.settings.benchmark_scale is not None or not (wt / "workload.py").is_file():
             return
-        res = run_command([sys.executable, "workload.py", "--scale", "1"], wt, self.settings.benchmark_timeout, clean_env([wt]))
+        probe = 0.1  # a small first run, extrapolated linearly (cheap even for a slow workload)
+        res = run_command([sys.executable, "workload.py", "--scale", str(probe)], wt, self.settings.benchmark_timeout, clean_env([wt]))
         if res.returncode == 0 and res.seconds > 0:
-            self._scale = round(min(1.0, max(0.02, TARGET_RUN_SECONDS / res.seconds)), 3)
+            self._scale = round(min(1.0, max(0.02, probe * TARGET_RUN_SECONDS / res.seconds)), 3)
         else:
             self._scale = None  # workload has no --scale option (or fails): run it as it is
 
@@ -334,7 +350,8 @@ class Validator:
             return ValidationResult(
                 "error", f"the tests do not pass on the base commit ({_tests_summary(base.output, base.returncode)})"
             )
-        with throwaway_worktree(self.root, self.base_sha) as before, throwaway_worktree(self.root, self.base_sha) as after:
+        before = self.base_worktree()
+        with throwaway_worktree(self.root, self.base_sha) as after:
             target = after / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(new_source, encoding="utf-8")
