@@ -7,6 +7,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from logalyzer.records import Request  # noqa: E402
 
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "perf: slow performance checks, run with LOGALYZER_PERF=1")
+
+
 BASE_TS = 1696896000.0  # 2023-10-10 00:00:00 UTC
 
 ACCESS_LINES = [
