@@ -131,10 +131,13 @@ def _build_sample(dest: Path) -> None:
         raise EcoError("the sample repository is missing from this installation") from None
     if not script.is_file():
         raise EcoError(f"{script}: missing; cannot build the sample repository")
+    import contextlib
+
     argv = sys.argv
     try:
         sys.argv = [str(script), str(dest)]
-        runpy.run_path(str(script), run_name="__main__")
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for the result (--json)
+            runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise EcoError(f"building the sample repository failed (exit {exc.code})") from None
