@@ -10,6 +10,7 @@ rebind, what was a name bound to in this function (a list? a set? a string?).
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
@@ -65,12 +66,22 @@ def parse_snippet(code: str) -> tuple[ast.Module, int] | None:
     body (so dedent cannot strip anything), it is wrapped in ``if 1:`` instead, which shifts
     every line by one: the offset undoes that.
     """
-    for text, offset in ((code, 0), (textwrap.dedent(code), 0), ("if 1:\n" + code, 1)):
+    attempts = [(code, 0), (textwrap.dedent(code), 0), ("if 1:\n" + code, 1)]
+    # Tolerate stray lines before the definition (a caller's slicing off by a line or two).
+    lines = code.splitlines(keepends=True)
+    first = next((i for i, l in enumerate(lines) if _DEF_START.match(l)), 0)
+    if first:
+        rest = "".join(lines[first:])
+        attempts += [(textwrap.dedent(rest), -first), ("if 1:\n" + rest, 1 - first)]
+    for text, offset in attempts:
         try:
             return ast.parse(text), offset
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     return None
+
+
+_DEF_START = re.compile(r"^\s*(@|def\s|async\s+def\s|class\s)")
 
 
 class Context:
@@ -82,7 +93,10 @@ class Context:
         self.offset = offset
         self.lines = code.splitlines()
         self.parent: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
+        self.nodes: list[ast.AST] = list(ast.walk(tree))  # walked once; detectors filter this list
+        self._by_type: dict[type, list[ast.AST]] = {}
+        for node in self.nodes:
+            self._by_type.setdefault(type(node), []).append(node)
             for child in ast.iter_child_nodes(node):
                 self.parent[child] = node
         self._bindings: dict[ast.AST, dict[str, list[ast.AST]]] = {}
@@ -90,9 +104,15 @@ class Context:
 
     # -- walking -------------------------------------------------------------------------
     def walk(self, types: type | tuple[type, ...] = ast.AST) -> Iterator[ast.AST]:
-        for node in ast.walk(self.tree):
-            if isinstance(node, types):
-                yield node
+        wanted = types if isinstance(types, tuple) else (types,)
+        if ast.AST in wanted:
+            yield from self.nodes
+            return
+        for t in wanted:
+            if t.__subclasses__():  # an abstract node class (ast.stmt, ast.expr): filter
+                yield from (n for n in self.nodes if isinstance(n, t))
+            else:
+                yield from self._by_type.get(t, ())
 
     def scope_of(self, node: ast.AST) -> ast.AST:
         """The innermost function (or lambda, class, module) containing ``node``."""
@@ -118,7 +138,7 @@ class Context:
                 loops.append(cur)
             elif isinstance(cur, COMP_TYPES):
                 first_iter = cur.generators[0].iter
-                if child is not first_iter and not _contains(first_iter, child):
+                if node is not first_iter and not _contains(first_iter, node):
                     loops.append(cur)
             child = cur
             cur = self.parent.get(cur)
@@ -126,6 +146,25 @@ class Context:
 
     def in_loop(self, node: ast.AST) -> bool:
         return bool(self.enclosing_loops(node))
+
+    def defined_outside_loops(self, name: str, at: ast.AST) -> bool:
+        """``name`` keeps its value across every loop around ``at`` (bound before them all)."""
+        return all(name not in self.varying(loop) and not self.mutated_in(name, loop) for loop in self.enclosing_loops(at))
+
+    def exits_once(self, node: ast.AST) -> bool:
+        """``node`` runs at most once per loop execution: under return/raise/yield or a branch that leaves."""
+        cur = self.parent.get(node)
+        child = node
+        while cur is not None and not isinstance(cur, (*LOOP_TYPES, *COMP_TYPES, *SCOPE_TYPES)):
+            if isinstance(cur, (ast.Return, ast.Raise)):
+                return True
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                block = getattr(cur, field, None)
+                if isinstance(block, list) and child in block and block and isinstance(block[-1], (ast.Break, ast.Return, ast.Raise)):
+                    return True
+            child = cur
+            cur = self.parent.get(cur)
+        return False
 
     # -- names ---------------------------------------------------------------------------
     def bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:

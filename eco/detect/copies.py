@@ -6,8 +6,10 @@ import ast
 from typing import Iterator
 
 from eco.detect.base import (
+    COMP_TYPES,
     MUTATORS,
     Context,
+    annotation_kind,
     Finding,
     call_name,
     dotted,
@@ -35,38 +37,49 @@ def _single_use_slices(ctx: Context, name: str, scope: ast.AST, assign: ast.AST)
     return subs or None
 
 
-def _sorted_uses(ctx: Context) -> Iterator[tuple[ast.Subscript, ast.AST]]:
-    """(subscript, sorted-call) pairs: ``sorted(x)[i]`` directly, or via a name assigned once."""
+def _sorted_uses(ctx: Context) -> Iterator[list[ast.Subscript]]:
+    """Groups of subscripts that are the only uses of one sort: ``sorted(x)[i]`` directly, or
+    ``s = sorted(x)`` assigned once and then only ever subscripted."""
     for node in ctx.walk(ast.Subscript):
         if _is_sorted(node.value) and isinstance(node.ctx, ast.Load):
-            yield node, node.value
+            yield [node]
     for node in ctx.walk(ast.Assign):
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_sorted(node.value):
             name = node.targets[0].id
-            scope = ctx.scope_of(node)
             if len(ctx.binding_values(name, node)) != 1:
                 continue
-            for sub in _single_use_slices(ctx, name, scope, node) or []:
-                yield sub, node.value
+            subs = _single_use_slices(ctx, name, ctx.scope_of(node), node)
+            if subs:
+                yield subs
+
+
+def _is_end_index(sub: ast.Subscript) -> bool:
+    return is_const(sub.slice, 0) or is_const(sub.slice, -1)
+
+
+def _is_head_tail_slice(sub: ast.Subscript) -> bool:
+    s = sub.slice
+    if not isinstance(s, ast.Slice) or s.step is not None:
+        return False
+    head = s.lower is None and s.upper is not None and not isinstance(s.upper, ast.UnaryOp)
+    tail = s.upper is None and isinstance(s.lower, ast.UnaryOp) and isinstance(s.lower.op, ast.USub)
+    return head or tail
 
 
 @register("sort_for_min_max")
 def sort_for_min_max(ctx: Context) -> Iterator[Finding]:
-    for sub, _call in _sorted_uses(ctx):
-        if is_const(sub.slice, 0) or is_const(sub.slice, -1):
-            yield sub, "a full O(n log n) sort to read one end; min()/max() is O(n)"
+    for subs in _sorted_uses(ctx):
+        if all(_is_end_index(sub) for sub in subs):
+            for sub in subs:
+                yield sub, "a full O(n log n) sort to read one end; min()/max() is O(n)"
 
 
 @register("sort_for_top_k")
 def sort_for_top_k(ctx: Context) -> Iterator[Finding]:
-    for sub, _call in _sorted_uses(ctx):
-        s = sub.slice
-        if not isinstance(s, ast.Slice) or s.step is not None:
-            continue
-        head = s.lower is None and s.upper is not None and not (isinstance(s.upper, ast.UnaryOp))
-        tail = s.upper is None and isinstance(s.lower, ast.UnaryOp) and isinstance(s.lower.op, ast.USub)
-        if head or tail:
-            yield sub, "a full sort to keep the first k items; heapq.nsmallest/nlargest is O(n log k)"
+    for subs in _sorted_uses(ctx):
+        if all(_is_head_tail_slice(sub) for sub in subs):
+            for sub in subs:
+                yield sub, "a full sort to keep the first k items; heapq.nsmallest/nlargest is O(n log k)"
 
 
 @register("sort_then_reverse")
@@ -106,7 +119,8 @@ def any_all_list_comprehension(ctx: Context) -> Iterator[Finding]:
 @register("sum_list_comprehension")
 def sum_list_comprehension(ctx: Context) -> Iterator[Finding]:
     for node in ctx.walk(ast.Call):
-        if call_name(node) in {"sum", "min", "max"} and len(node.args) == 1 and not node.keywords:
+        fn = call_name(node)
+        if fn in {"sum", "min", "max"} and len(node.args) == 1 and (fn != "sum" or not node.keywords):
             arg = node.args[0]
             if isinstance(arg, ast.ListComp) or (
                 isinstance(arg, ast.Call) and call_name(arg) == "list" and len(arg.args) == 1
@@ -140,18 +154,35 @@ def needless_list_copy(ctx: Context) -> Iterator[Finding]:
         src: ast.AST | None = None
         if isinstance(it, ast.Call) and call_name(it) == "list" and len(it.args) == 1:
             src = it.args[0]
+            if isinstance(src, ast.Call) and method_name(src) in {"items", "keys", "values"} and not src.args:
+                # list(d.items()): a snapshot is only needed when the loop changes d
+                owner = src.func.value  # type: ignore[attr-defined]
+                if isinstance(owner, ast.Name) and not ctx.mutated_in(owner.id, loop) and owner.id not in ctx.varying(loop) \
+                        and not any(_handed_out(owner.id, st) for st in loop.body):
+                    yield loop, f"the loop iterates a list copy of {owner.id}.{method_name(src)}() but never changes {owner.id}; iterate the view"
+                continue
         elif isinstance(it, ast.Call) and method_name(it) == "copy" and not it.args:
             src = it.func.value  # type: ignore[attr-defined]
         elif isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice) and it.slice.lower is None and it.slice.upper is None and it.slice.step is None:
             src = it.value
-        if src is None or not isinstance(src, (ast.Name, ast.Attribute)):
+        # only local names: a method called in the body could change an attribute behind our back
+        if not isinstance(src, ast.Name) or ctx.kind_of_name(src.id, loop) not in {"list", "str", "set", "dict"}:
             continue
-        if isinstance(src, ast.Name) and ctx.kind_of_name(src.id, loop) not in {"list", "str", "set", "dict"}:
-            continue
-        base = root_name(src)
-        if base is None or ctx.mutated_in(base, loop) or base in ctx.varying(loop):
+        base = src.id
+        if ctx.mutated_in(base, loop) or base in ctx.varying(loop) or any(_handed_out(base, st) for st in loop.body):
             continue
         yield loop, "the loop iterates a copy of a container it never modifies; iterate the original"
+
+
+def _handed_out(name: str, region: ast.AST) -> bool:
+    """``name`` is passed to a call, or a method is called on it, anywhere in ``region``."""
+    for node in ast.walk(region):
+        if isinstance(node, ast.Call):
+            if any(isinstance(a, ast.Name) and a.id == name for a in [*node.args, *(k.value for k in node.keywords)]):
+                return True
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == name:
+                return True
+    return False
 
 
 def _mutates(ctx: Context, name: str, scope: ast.AST) -> bool:
@@ -194,7 +225,14 @@ def _escapes(expr: ast.AST, name: str) -> bool:
         return any(_escapes(v, name) for v in expr.values if v is not None)
     if isinstance(expr, ast.IfExp):
         return _escapes(expr.body, name) or _escapes(expr.orelse, name)
+    if isinstance(expr, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+    if isinstance(expr, ast.Call) and call_name(expr) in _SHALLOW_COPIES:
+        return any(_escapes(a, name) for a in expr.args)
     return False
+
+
+_SHALLOW_COPIES = {"list", "dict", "tuple", "set", "frozenset", "sorted", "reversed", "iter", "copy.copy", "copy"}
 
 
 def _mutates_shallow(name: str, scope: ast.AST) -> bool:
@@ -315,13 +353,48 @@ def missing_cache_pure_function(ctx: Context) -> Iterator[Finding]:
         if not params or params[0] in {"self", "cls"} or fn.args.vararg or fn.args.kwarg:
             continue
         self_calls = [
-            n for n in walk_scope(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.name
+            n for n in walk_scope(fn)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.name
+            and _derived_args(n, set(params))
         ]
-        if len(self_calls) < 2:
+        if not _overlapping(ctx, self_calls):
+            continue
+        if any(annotation_kind(a.annotation) in {"list", "set", "dict"} for a in fn.args.args):
             continue
         if not _pure(fn, params):
             continue
         yield fn, f"{fn.name}() recomputes the same sub-results recursively ({len(self_calls)} self-calls); memoise it with functools.cache"
+
+
+def _derived_args(call: ast.Call, params: set[str]) -> bool:
+    """Every argument is a parameter, a constant, or arithmetic/slicing of them: the shape of a
+    recurrence (``f(n - 1)``, ``f(s[1:], k)``), not a walk over child objects (``f(child)``)."""
+    if not call.args or call.keywords:
+        return False
+    changed = False
+    for arg in call.args:
+        for n in ast.walk(arg):
+            if isinstance(n, ast.Name) and n.id not in params:
+                return False
+            if isinstance(n, (ast.Call, ast.Attribute, *COMP_TYPES, ast.Lambda)):
+                return False
+        if not isinstance(arg, (ast.Name, ast.Constant)):
+            changed = True
+    return changed
+
+
+def _overlapping(ctx: Context, calls: list[ast.Call]) -> bool:
+    """Two recurrence calls evaluated together (same statement): the sub-problems overlap."""
+    seen: dict[int, int] = {}
+    for call in calls:
+        node: ast.AST | None = call
+        while node is not None and not isinstance(node, ast.stmt):
+            node = ctx.parent.get(node)
+        key = id(node)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] >= 2:
+            return True
+    return False
 
 
 def _pure(fn: ast.FunctionDef, params: list[str]) -> bool:

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from eco.detect.base import (
     COMP_TYPES,
+    LOOP_TYPES,
     Context,
     Finding,
     call_name,
@@ -27,6 +28,8 @@ def _string_kind(ctx: Context, name: str, at: ast.AST) -> str | None:
     for v in ctx.binding_values(name, at):
         if isinstance(v, ast.AugAssign):
             continue
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and isinstance(v.left, ast.Name) and v.left.id == name:
+            continue  # s = s + piece keeps the kind of s
         kinds.add(value_kind(v))
     if len(kinds) == 1 and kinds <= {"str", "bytes"}:
         return kinds.pop()
@@ -36,7 +39,18 @@ def _string_kind(ctx: Context, name: str, at: ast.AST) -> str | None:
 def _concat_in_loop(ctx: Context, want: str) -> Iterator[Finding]:
     for node in ctx.walk((ast.AugAssign, ast.Assign)):
         if isinstance(node, ast.AugAssign):
-            if not (isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name)):
+            if not isinstance(node.op, ast.Add):
+                continue
+            if isinstance(node.target, ast.Attribute) and isinstance(node.target.value, ast.Name):
+                # self.text += "..." : the initialisation is elsewhere, so the added value must
+                # certainly be text, and the object must not be rebound by the loop
+                loops = ctx.enclosing_loops(node)
+                if value_kind(node.value) == want and loops and not isinstance(loops[0], COMP_TYPES):
+                    if node.target.value.id not in ctx.varying(loops[0]):
+                        what = "string" if want == "str" else "bytes"
+                        yield node, f"{what} attribute {ast.unparse(node.target)!r} grows by += inside a loop (quadratic); collect parts and join once"
+                continue
+            if not isinstance(node.target, ast.Name):
                 continue
             name = node.target.id
             if value_kind(node.value) not in {want, None}:
@@ -117,9 +131,14 @@ def loop_invariant_set_construction(ctx: Context) -> Iterator[Finding]:
 
 
 def _invariant_receiver(ctx: Context, node: ast.Call, loop: ast.AST) -> bool:
+    """The receiver is a plain name or attribute chain, unchanged by every enclosing loop."""
     recv = node.func.value  # type: ignore[attr-defined]
     base = root_name(recv)
     if base is None or not ctx.invariant_in(recv, loop):
+        return False
+    if any(isinstance(n, (ast.Subscript, ast.Call)) for n in ast.walk(recv)):
+        return False
+    if not ctx.defined_outside_loops(base, node):
         return False
     if isinstance(recv, ast.Name) and ctx.kind_of_name(recv.id, node) in {"str", "bytes"}:
         return False
@@ -208,7 +227,11 @@ def sort_in_loop(ctx: Context) -> Iterator[Finding]:
 @register("import_in_hot_function")
 def import_in_hot_function(ctx: Context) -> Iterator[Finding]:
     for node in ctx.walk((ast.Import, ast.ImportFrom)):
-        if ctx.in_loop(node):
+        parent = ctx.parent.get(node)
+        while isinstance(parent, (ast.With, ast.AsyncWith)):
+            parent = ctx.parent.get(parent)
+        # directly in the loop body: imports under an `if` in a loop are usually a rare, lazy path
+        if isinstance(parent, LOOP_TYPES) and ctx.in_loop(node):
             yield node, "import statement executed on every iteration; import once at module level"
 
 
@@ -240,7 +263,7 @@ def invariant_format_in_loop(ctx: Context) -> Iterator[Finding]:
         if not parts or not any(isinstance(n, ast.Name) for p in parts for n in ast.walk(p)):
             continue
         loops = ctx.enclosing_loops(node)
-        if not loops:
+        if not loops or ctx.exits_once(node):
             continue
         if all(ctx.invariant_in(p, loops[0]) for p in parts):
             yield node, "the same string is formatted on every iteration; format it once before the loop"
@@ -268,7 +291,11 @@ def keyerror_in_loop(ctx: Context) -> Iterator[Finding]:
         value = getattr(stmt, "value", None)
         if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) or not isinstance(value, ast.Subscript):
             continue
-        if value.value is not None and isinstance(value.ctx, ast.Load) and ctx.in_loop(node):
+        if not isinstance(stmt, ast.Assign) or len(h.body) != 1 or not isinstance(h.body[0], ast.Assign):
+            continue
+        if ast.dump(stmt.targets[0]) != ast.dump(h.body[0].targets[0]) or root_name(value.value) == "self":
+            continue
+        if isinstance(value.ctx, ast.Load) and ctx.in_loop(node):
             yield node, "a missing key is handled by raising and catching KeyError inside a loop; use d.get(k, default)"
 
 
@@ -285,9 +312,10 @@ def nested_loop_join(ctx: Context) -> Iterator[Finding]:
                 continue
             if _mentions(inner.iter, outer_names) or not ctx.invariant_in(inner.iter, outer, allow_calls=_PURE_METHODS):
                 continue
-            inner_names = stored_names(inner.target)
+            inner_names = stored_names(inner.target) | ctx.varying(inner)
+            outer_names_all = ctx.varying(outer) - inner_names
             for test in (n for stmt in inner.body for n in ast.walk(stmt)):
-                if isinstance(test, ast.If) and _is_join_test(test.test, outer_names, inner_names):
+                if isinstance(test, ast.If) and _is_join_test(test.test, outer_names_all, inner_names):
                     yield outer, "nested loops matching items by equality (O(n*m)); index one side in a dict"
                     break
             else:
@@ -311,9 +339,24 @@ def _is_join_test(test: ast.AST, left_names: set[str], right_names: set[str]) ->
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
         return False
     a, b = test.left, test.comparators[0]
+    if not (_key_like(a) and _key_like(b)):
+        return False
     for x, y in ((a, b), (b, a)):
         if _mentions(x, left_names) and not _mentions(x, right_names) and _mentions(y, right_names) and not _mentions(y, left_names):
             return True
+    return False
+
+
+def _key_like(expr: ast.AST) -> bool:
+    """A record's key: ``x``, ``x.id``, ``x["id"]``, ``x[0]``, ``x.get("id")`` (not slices or arithmetic)."""
+    if isinstance(expr, ast.Name):
+        return True
+    if isinstance(expr, ast.Attribute):
+        return _key_like(expr.value)
+    if isinstance(expr, ast.Subscript):
+        return isinstance(expr.slice, ast.Constant) and _key_like(expr.value)
+    if isinstance(expr, ast.Call) and method_name(expr) == "get" and len(expr.args) == 1:
+        return isinstance(expr.args[0], ast.Constant) and _key_like(expr.func.value)  # type: ignore[attr-defined]
     return False
 
 

@@ -23,6 +23,12 @@ def compile_query(language: str, query: str) -> Query:
         raise ValueError(f"bad tree-sitter query: {exc}") from None
 
 
+@lru_cache(maxsize=8)
+def _parse(language: str, code: str):  # type: ignore[no-untyped-def]
+    """detect_all runs every query on the same code: parse it once."""
+    return parser_for(language).parse(code.encode("utf-8", "surrogateescape"))
+
+
 def run_query(kind: str, query: str, code: str, language: str, message: str | None = None) -> list[Evidence]:
     if not query:
         return []
@@ -30,8 +36,7 @@ def run_query(kind: str, query: str, code: str, language: str, message: str | No
         q = compile_query(language, query)
     except ValueError:
         return []
-    source = code.encode("utf-8", "surrogateescape")
-    tree = parser_for(language).parse(source)
+    tree = _parse(language, code)
     lines = code.splitlines()
     out: dict[tuple[int, int], Evidence] = {}
     for node in QueryCursor(q).captures(tree.root_node).get("match", []):

@@ -208,3 +208,53 @@ def sync_catalog(store: Store, extra_dirs: list[Path] | None = None) -> int:
                 if getattr(row, attr) != value:
                     setattr(row, attr, value)
     return len(entries)
+
+
+def user_catalog_dirs(root: Path, dirs: list[str]) -> list[Path]:
+    """The ``catalog_dirs`` setting as paths; relative entries are relative to the repository."""
+    return [p if p.is_absolute() else root / p for p in (Path(d).expanduser() for d in dirs)]
+
+
+def find_antipattern(store: Store, ident: str) -> AntiPattern | None:
+    """An anti-pattern row by key (``catalog:<id>``, ``mined:<hash>``), bare catalog id, or row id."""
+    with store.session() as s:
+        for key in (ident, f"catalog:{ident}", f"mined:{ident}"):
+            row = s.scalar(select(AntiPattern).where(AntiPattern.key == key))
+            if row is not None:
+                return row
+        if ident.isdigit():
+            return s.get(AntiPattern, int(ident))
+    return None
+
+
+def antipattern_dict(row: AntiPattern, *, full: bool = False) -> dict[str, Any]:
+    """A JSON-ready view of a row; ``full`` adds documentation, code and provenance."""
+    data: dict[str, Any] = {
+        "key": row.key,
+        "kind": row.kind,
+        "category": row.category,
+        "source": row.source,
+        "occurrences": row.occurrences,
+        "weight": row.weight,
+        "title": row.title,
+    }
+    if full:
+        data.update(
+            {
+                "language": row.language,
+                "description": row.description,
+                "before_code": row.before_code,
+                "after_code": row.after_code,
+                "diff": row.diff,
+                "detector": row.detector,
+                "path": row.path,
+                "qualname": row.qualname,
+                "commit_sha": row.commit_sha,
+                "subject": row.subject,
+                "message": row.message,
+                "author_date": row.author_date.isoformat() if row.author_date else None,
+                "rules": row.rules,
+                "score": row.score,
+            }
+        )
+    return data
