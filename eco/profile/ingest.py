@@ -40,7 +40,6 @@ class FileSummary:
     unmapped: dict[str, int] = field(default_factory=dict)
     unmapped_examples: dict[str, list[str]] = field(default_factory=dict)
     unattributed: float = 0.0  # share of the profile with no repository frame on the stack
-    pruned: float = 0.0
     skipped_lines: int = 0
     functions: int = 0
 
@@ -68,13 +67,13 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def reduce_file(path: Path, fmt: str, index: RepoIndex, floor: float) -> tuple[str, Reduced, list[RepoFunction]]:
+def reduce_file(path: Path, fmt: str, index: RepoIndex) -> tuple[str, Reduced, list[RepoFunction]]:
     """Parse one file and reduce it to repository functions (nothing is stored)."""
     profile = load_profile(path, fmt)
     functions: list[RepoFunction] = []
     mapper = FrameMapper(index, functions, {})
     if isinstance(profile, GraphProfile):
-        reduced = reduce_graph(profile, mapper, floor)
+        reduced = reduce_graph(profile, mapper)
     else:
         reduced = reduce_stacks(profile, mapper)
     if reduced.total <= 0:
@@ -98,7 +97,7 @@ def _details(reduced: Reduced, functions: list[RepoFunction], commit: str) -> di
             rows.append([fn.path, fn.qualname, fn.start_line, s, r, i, reduced.calls.get(fid)])
     return {
         "unit": reduced.unit, "total": reduced.total, "functions": rows, "unattributed": reduced.unattributed,
-        "pruned": reduced.pruned, "skipped_lines": reduced.skipped_lines, "commit": commit,
+        "skipped_lines": reduced.skipped_lines, "commit": commit,
         "mapping": reduced.stats.as_dict(),
     }
 
@@ -129,7 +128,6 @@ def _summary(path: Path, fmt: str, digest: str, pid: int, again: bool, details: 
         mapped_by_name=m.get("mapped_by_name", 0), unmapped=m.get("unmapped", {}),
         unmapped_examples=m.get("unmapped_examples", {}),
         unattributed=(float(details.get("unattributed", 0.0)) / total) if total else 0.0,
-        pruned=(float(details.get("pruned", 0.0)) / total) if total else 0.0,
         skipped_lines=details.get("skipped_lines", 0), functions=len(details.get("functions", [])),
     )
 
@@ -151,13 +149,13 @@ def ingest_files(ws: Workspace, files: list[Path], fmt: str = "auto") -> IngestS
                 if not path.is_file():
                     raise ProfileError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
                 digest = file_digest(path)
+                if any(p[2] == digest for p in pending):
+                    continue  # the same content passed twice in one call
                 existing = session.scalar(select(Profile).where(Profile.repo_id == ws.repo_id, Profile.digest == digest))
                 if existing is not None:
                     pending.append((path, existing.format, digest, dict(existing.details or {}), existing.id))
                     continue
-                if any(p[2] == digest for p in pending):
-                    continue  # the same content passed twice in one call
-                kind, reduced, functions = reduce_file(path, fmt, index, ws.settings.profile_prune_floor)
+                kind, reduced, functions = reduce_file(path, fmt, index)
                 pending.append((path, kind, digest, _details(reduced, functions, index.commit), None))
         summaries: list[FileSummary] = []
         with ws.store.transaction() as session:
@@ -181,11 +179,12 @@ def ingest_files(ws: Workspace, files: list[Path], fmt: str = "auto") -> IngestS
 
 
 def hot_functions(ws: Workspace, top: int | None = None) -> list[HotFunction]:
-    """The merged view, hottest first (self + rolled-up share, then inclusive)."""
+    """The merged view, hottest first: self + rolled-up share; at equal share (functions at the cap)
+    the one with the smaller inclusive cost, i.e. the more specific function, comes first."""
     with ws.store.session() as session:
         q = (
             select(HotFunction).where(HotFunction.repo_id == ws.repo_id)
-            .order_by(HotFunction.share.desc(), HotFunction.inclusive.desc(), HotFunction.path, HotFunction.qualname)
+            .order_by(HotFunction.share.desc(), HotFunction.inclusive, HotFunction.path, HotFunction.qualname)
         )
         if top is not None:
             q = q.limit(top)

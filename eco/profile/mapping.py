@@ -10,6 +10,7 @@ frame, or, when it looks like repository code but does not map, is counted with 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from collections import Counter, defaultdict
@@ -83,7 +84,7 @@ def _normalise_name(name: str) -> str:
 
 def is_library_path(file: str | None) -> bool:
     """Frames that are plainly not repository code: builtins, stdlib, site-packages, shared objects."""
-    if not file or file.startswith("<") or file == "~":
+    if not file or file.startswith("<") or file == "~" or file.replace("\\", "/").endswith("eco/profile/_runner.py"):
         return True
     norm = file.replace("\\", "/")
     if _LIBRARY_PATH.search(norm):
@@ -105,10 +106,12 @@ class RepoIndex:
         self._tree = self._repo.commit(rev).tree
         self.commit = self._repo.commit(rev).hexsha
         self.files: list[str] = []
+        self._blobs: dict[str, git.Blob] = {}
         self.by_basename: dict[str, list[list[str]]] = defaultdict(list)
         for item in self._tree.traverse():
             if item.type == "blob" and detect_language(item.path):  # type: ignore[union-attr]
                 self.files.append(item.path)  # type: ignore[union-attr]
+                self._blobs[item.path] = item  # type: ignore[union-attr,assignment]
                 parts = item.path.split("/")  # type: ignore[union-attr]
                 self.by_basename[parts[-1]].append(parts)
         self._functions: dict[str, list[Function]] = {}
@@ -121,12 +124,24 @@ class RepoIndex:
     def functions(self, path: str) -> list[Function]:
         fns = self._functions.get(path)
         if fns is None:
-            data = (self._tree / path).data_stream.read()
+            data = self._read(path)
             lang = detect_language(path)
             fns = extract_functions(data, lang, path) if lang else []
             self._functions[path] = fns
             self._lines[path] = data.decode("utf-8", "replace").splitlines()
         return fns
+
+    def _read(self, path: str) -> bytes:
+        """The file as committed at HEAD. The working-tree copy is used when its git blob hash
+        equals HEAD's (the usual, clean case): asking git for each blob costs a round trip."""
+        blob = self._blobs[path]
+        try:
+            data = (self.target.root / path).read_bytes()
+            if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob.hexsha:
+                return data
+        except OSError:
+            pass
+        return blob.data_stream.read()
 
     def source_line(self, path: str, line: int) -> str:
         lines = self._lines.get(path) or []
@@ -140,6 +155,7 @@ class RepoIndex:
         fparts = _parts(file)
         result: tuple[str | None, str | None] = (None, NOT_IN_REPO)
         if fparts:
+            library = bool(_LIBRARY_PATH.search("/".join(fparts))) or file.startswith("<")
             best_k, best = 0, []
             for cparts in self.by_basename.get(fparts[-1], ()):
                 k = 0
@@ -147,7 +163,9 @@ class RepoIndex:
                     k += 1
                 # Valid: the whole repo path is a suffix of the frame path, or the whole (relative)
                 # frame path is a suffix of the repo path, or at least a directory and a file agree.
-                if k == len(cparts) or k == len(fparts) or k >= 2:
+                # A library location (site-packages, an interpreter's lib/) needs a directory
+                # too: a top-level main.py is not .../site-packages/_pytest/main.py.
+                if k >= 2 or ((k == len(cparts) or k == len(fparts)) and not library):
                     full = k == len(cparts)
                     score = k + (1000 if full else 0)
                     if score > best_k:

@@ -11,8 +11,8 @@ sample, so recursion does not double count).
 cProfile has no stacks, only caller -> callee edges, each carrying the callee's self time for calls
 from that caller. A library function's self time is handed to its callers edge by edge; a caller
 that is itself a library function passes its share on to its own callers in proportion to their
-cumulative time on the edge (gprof's assumption). Pieces smaller than the pruning floor are not
-split further among several callers but counted as *pruned*, which bounds the work on big graphs.
+cumulative time on the edge (gprof's assumption). Each library node's split over repository
+functions is computed once (memoised), so big graphs stay linear; cycles and roots are unattributed.
 
 Merging several profiles (:func:`merge`): every profile is first normalised to its own total, so
 each file weighs the same whatever its unit (samples or seconds) or its length; merged costs are
@@ -22,20 +22,23 @@ fractions of the merged total (1.0). Then:
   fraction of the merged total. Self cost is never capped. The excess is not given to another
   function; it is reported as ``capped``. This keeps one dispatcher that calls straight into a big
   library (a ``main`` around ``json.load``) from outranking the functions that are slow themselves.
+  Functions tied at the cap rank by smaller inclusive cost first (the more specific function).
+  Note that a perf profile of CPython has Python frames only above interpreter frames, so all of a
+  Python function's cost there is rolled up and the cap flattens it; raise the cap for such views.
 * the **floor** (``profile_prune_floor``, default 0.001): functions whose self + rolled-up cost is
   below this fraction of the merged total are dropped from the hot list (and counted as ``pruned``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable
 
 from eco.profile.mapping import FrameMapper, MapStats
 from eco.profile.model import Frame, GraphProfile, StackProfile
 
-MAX_HOPS = 64
+MAX_HOPS = 400
 
 
 @dataclass
@@ -49,7 +52,6 @@ class Reduced:
     inclusive: dict[int, float] = field(default_factory=lambda: defaultdict(float))
     calls: dict[int, int] = field(default_factory=dict)
     unattributed: float = 0.0
-    pruned: float = 0.0
     stats: MapStats = field(default_factory=MapStats)
     skipped_lines: int = 0
 
@@ -73,81 +75,97 @@ def reduce_stacks(profile: StackProfile, mapper: FrameMapper) -> Reduced:
     ids = _FrameIds(mapper, profile.frame_of)
     get = ids.__getitem__
     self_cost, rolled, inclusive = out.self_cost, out.rolled, out.inclusive
+    by_weight: dict[float, list[int]] = defaultdict(list)
+    pending = 0
+
+    def flush() -> None:
+        for w, fids in by_weight.items():
+            for fid, n in Counter(fids).items():
+                inclusive[fid] += w * n
+        by_weight.clear()
+
     total = unattributed = 0.0
     for keys, weight in profile.stacks():
         total += weight
-        fids = list(map(get, keys))
-        i = len(fids) - 1
-        while i >= 0 and fids[i] < 0:
-            i -= 1
-        if i < 0:
+        fids = set(map(get, keys))  # distinct functions: recursion counts once for inclusive
+        fids.discard(-1)
+        if not fids:
             unattributed += weight
             continue
-        if i == len(fids) - 1:
-            self_cost[fids[i]] += weight
+        leaf = get(keys[-1])
+        if leaf >= 0:
+            self_cost[leaf] += weight
         else:
-            rolled[fids[i]] += weight
-        seen = set(fids)
-        seen.discard(-1)
-        for fid in seen:
-            inclusive[fid] += weight
+            i = len(keys) - 2
+            while get(keys[i]) < 0:  # a repository frame exists, so this stops
+                i -= 1
+            rolled[get(keys[i])] += weight
+        # Inclusive cost, batched by weight: list.extend and Counter run in C, while a Python loop
+        # over every repository frame of every stack was the slowest part on big files.
+        by_weight[weight].extend(fids)
+        pending += len(fids)
+        if pending > 1_000_000:
+            flush()
+            pending = 0
+    flush()
     out.total, out.unattributed = total, unattributed
     out.skipped_lines = profile.skipped_lines
     return out
 
 
-def reduce_graph(profile: GraphProfile, mapper: FrameMapper, floor: float) -> Reduced:
+def reduce_graph(profile: GraphProfile, mapper: FrameMapper) -> Reduced:
     out = Reduced(unit=profile.unit, stats=mapper.stats)
     nodes = profile.nodes
     ids: dict[Frame, int] = {frame: mapper.resolve(frame) for frame in nodes}
-    out.total = total = sum(n.self_time for n in nodes.values())
-    floor_abs = floor * total
+    out.total = sum(n.self_time for n in nodes.values())
+    memo: dict[Frame, dict[int, float]] = {}
 
-    def give(caller: Frame, amount: float, hops: int, path: frozenset[Frame]) -> None:
-        # Iterative would be longer to read; depth is bounded by MAX_HOPS.
-        fid = ids.get(caller, -1)
+    def owners(frame: Frame, depth: int, path: frozenset[Frame]) -> dict[int, float]:
+        """Which repository functions a unit of cost spent at ``frame`` belongs to, as fractions
+        (the rest has no repository caller). Memoised, so every node is solved once."""
+        fid = ids.get(frame, -1)
         if fid >= 0:
-            out.rolled[fid] += amount
-            return
-        node = nodes.get(caller)
-        if node is None or not node.callers or hops >= MAX_HOPS or caller in path:
-            out.unattributed += amount
-            return
+            return {fid: 1.0}
+        if frame in memo:
+            return memo[frame]
+        node = nodes.get(frame)
+        if node is None or not node.callers or depth >= MAX_HOPS or frame in path:
+            return {}  # a root (the profiler's own frames), or a cycle: unattributed
         weights = {c: e.cumulative for c, e in node.callers.items()}
         norm = sum(weights.values())
         if norm <= 0:
             weights = {c: float(e.calls) for c, e in node.callers.items()}
             norm = sum(weights.values())
-        if norm <= 0:
-            out.unattributed += amount
-            return
-        if len(weights) > 1 and amount < floor_abs:
-            out.pruned += amount
-            return
-        inner = path | {caller}
-        for c, w in weights.items():
-            if w > 0:
-                give(c, amount * w / norm, hops + 1, inner)
+        result: dict[int, float] = defaultdict(float)
+        if norm > 0:
+            inner = path | {frame}
+            for caller, w in weights.items():
+                if w > 0:
+                    for f, x in owners(caller, depth + 1, inner).items():
+                        result[f] += x * w / norm
+        memo[frame] = result
+        return result
 
     for frame, node in nodes.items():
         fid = ids[frame]
         if fid >= 0:
             out.self_cost[fid] += node.self_time
-            out.calls[fid] = out.calls.get(fid, 0) + node.calls
-            # A comprehension or lambda mapped into the same function is already inside its time.
+            # A comprehension or lambda mapped into the same function is already inside its time
+            # and its calls are not calls of the function.
             if not any(ids.get(c, -1) == fid for c in node.callers):
                 out.inclusive[fid] += node.cumulative
+                out.calls[fid] = out.calls.get(fid, 0) + node.calls
             continue
         if node.self_time <= 0:
             continue
         handed = 0.0
         for caller, edge in node.callers.items():
-            if edge.self_time > 0:
-                give(caller, edge.self_time, 0, frozenset({frame}))
-                handed += edge.self_time
-        rest = node.self_time - handed
-        if rest > 1e-12:
-            out.unattributed += rest  # roots (the profiler's own frames) and rounding
+            if edge.self_time <= 0:
+                continue
+            for f, x in owners(caller, 0, frozenset({frame})).items():
+                out.rolled[f] += edge.self_time * x
+                handed += edge.self_time * x
+        out.unattributed += max(node.self_time - handed, 0.0)
     return out
 
 
@@ -206,5 +224,5 @@ def merge(profiles: Iterable[tuple[int, str, dict[str, Any]]], *, cap: float, fl
             pruned += row.share
             continue
         kept.append(row)
-    kept.sort(key=lambda r: (-r.share, -r.inclusive, r.path, r.qualname))
+    kept.sort(key=lambda r: (-r.share, r.inclusive, r.path, r.qualname))
     return MergeResult(rows=kept, capped=capped, pruned=pruned, profiles=n)

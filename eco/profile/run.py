@@ -3,7 +3,7 @@
 The command may be a script (``[python] prog.py ARGS``), a module (``[python] -m pkg ARGS``) or
 pytest (``pytest ARGS``). ``python``/``python3`` mean the interpreter eco runs under; an explicit
 interpreter path is used as given. The dump goes to ``REPO/.eco/profiles/`` and is ingested. A
-non-zero exit still yields a profile (cProfile writes it on exit; failing tests are still load).
+non-zero exit still yields a profile (failing tests are still load), and the exit code is reported.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from eco.profile.ingest import IngestSummary, ingest_files
 from eco.profile.model import ProfileError
 from eco.workspace import Workspace
 
+RUNNER = Path(__file__).with_name("_runner.py")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
 
 
 def profile_command(command: list[str], out: Path) -> list[str]:
-    """The argv that runs ``command`` under ``cProfile -o out``."""
+    """The argv that runs ``command`` under cProfile (through ``_runner.py``), writing ``out``."""
     if not command:
         raise ProfileError("no command to profile: use eco profile run -- python script.py ARGS")
     cmd = list(command)
@@ -46,7 +47,7 @@ def profile_command(command: list[str], out: Path) -> list[str]:
         raise ProfileError(
             f"{command[0]!r} is not a Python command: eco profile run profiles a script (.py), -m module, or pytest"
         )
-    return [interpreter, "-m", "cProfile", "-o", str(out), *cmd]
+    return [interpreter, str(RUNNER), str(out), *cmd]
 
 
 def run_and_ingest(ws: Workspace, command: list[str]) -> IngestSummary:
@@ -56,7 +57,7 @@ def run_and_ingest(ws: Workspace, command: list[str]) -> IngestSummary:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     out = out_dir / f"run-{stamp}.prof"
     argv = profile_command(command, out)
-    script = argv[5] if argv[5] != "-m" else None
+    script = argv[3] if argv[3] != "-m" else None
     if script is not None and not (ws.root / script).is_file() and not Path(script).is_file():
         raise ProfileError(f"{script}: no such script in {ws.root}")
     try:
