@@ -33,6 +33,18 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _quiet_transformers() -> None:
+    """Model loading prints progress bars and notices on stderr; eco has its own progress."""
+    try:
+        from transformers.utils import logging as tlog
+
+        tlog.set_verbosity_error()
+        tlog.disable_progress_bar()
+    except Exception:
+        pass
 
 STATIC_PCA_DIMS = 256
 STATIC_VERSION = "1"
@@ -135,6 +147,7 @@ class SentenceTransformerEmbedder:
     def _load(self):  # type: ignore[no-untyped-def]
         with self._lock:
             if self._model is None:
+                _quiet_transformers()
                 from sentence_transformers import SentenceTransformer
 
                 try:
@@ -181,6 +194,7 @@ def distill_static(dest: Path, source: Path | None = None) -> Path:
         from model2vec.distill import distill
     except ImportError as exc:
         raise ConfigError(f"setting 'embedder' = 'static' needs model2vec's distill extra: {exc}") from None
+    _quiet_transformers()
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".tmp-", dir=dest.parent))
     try:
         model = distill(model_name=str(source), pca_dims=STATIC_PCA_DIMS, device="cpu")
