@@ -1,0 +1,1 @@
+"""Mining: performance-fix commits from history, and the curated catalog."""
