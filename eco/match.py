@@ -47,12 +47,44 @@ class _AP:
 
 # -- collaborators that land on other branches: used when present ---------------------------------
 
-def _detect_api() -> tuple[Callable[[str], bool], Callable[..., list[Any]]] | None:
-    try:
-        from eco.detect import detect, has_detector
-    except ImportError:
-        return None
-    return has_detector, detect
+class Detectors:
+    """The structural detectors of ``eco.detect``, run once per candidate for all kinds at once."""
+
+    def __init__(self) -> None:
+        try:
+            import eco.detect as det
+        except ImportError:  # the detect stage is not installed: embeddings alone
+            det = None
+        self._det = det
+        self._batch: set[str] = set()
+        if det is not None and hasattr(det, "detect_all") and hasattr(det, "detector_specs"):
+            self._batch = set(det.detector_specs())
+        self._has: dict[str, bool] = {}
+
+    def has(self, kind: str) -> bool:
+        if kind not in self._has:
+            self._has[kind] = bool(self._det is not None and kind != OTHER and self._det.has_detector(kind))
+        return self._has[kind]
+
+    def run(self, kinds: list[str], code: str, language: str) -> dict[str, list[Any]]:
+        """kind -> evidence, for the given kinds that have a detector."""
+        out: dict[str, list[Any]] = {}
+        wanted = [k for k in kinds if self.has(k)]
+        if not wanted or self._det is None:
+            return out
+        batch = [k for k in wanted if k in self._batch]
+        if len(batch) > 1:
+            for ev in self._det.detect_all(code, language):
+                if ev.kind in wanted:
+                    out.setdefault(ev.kind, []).append(ev)
+            single = [k for k in wanted if k not in self._batch]
+        else:
+            single = wanted
+        for kind in single:
+            found = list(self._det.detect(kind, code, language))
+            if found:
+                out[kind] = found
+        return out
 
 
 def hotness(ws) -> dict[tuple[str, str], float]:  # type: ignore[no-untyped-def]
@@ -95,7 +127,7 @@ def score_finding(similarity: float, structural: bool, rerank: float, hot_factor
     if structural:
         base = 0.55 + 0.25 * sim + 0.20 * rerank
     else:
-        base = 0.50 * sim + 0.20 * rerank
+        base = 0.35 * sim + 0.15 * rerank  # at most 0.5: below any structurally confirmed finding
     return round(base * hot_factor * max(weight, 0.0), 6)
 
 
@@ -146,7 +178,7 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
         ).all()
     stats.candidates, stats.antipatterns = len(cands), len(ap_rows)
 
-    detect_api = _detect_api()
+    detectors = Detectors()
     aps: list[_AP] = []
     before_texts, diff_texts = [], []
     for row in ap_rows:
@@ -165,10 +197,7 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
     kinds_by_lang: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, ap in enumerate(aps):
         kinds_by_lang[ap.language][ap.kind].append(i)
-    has_det: dict[str, bool] = {}
-    for ap in aps:
-        if ap.kind not in has_det:
-            has_det[ap.kind] = bool(detect_api and ap.kind != OTHER and detect_api[0](ap.kind))
+    has_det = {ap.kind: detectors.has(ap.kind) for ap in aps}
 
     hot = hotness(ws)
     have_profile = bool(hot)
@@ -194,17 +223,17 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
         share = hot.get((c.path, c.qualname), 0.0)
         hf = _hot_factor(share, max_share, have_profile)
         cand_an: Analysis | None = None
+        stats.detector_runs += 1
+        try:
+            found = detectors.run(list(groups), c.code, c.language)
+        except Exception as exc:  # a detector bug must not sink the whole run
+            stats.detector_errors += 1
+            log.warning("detectors failed on %s:%s: %s", c.path, c.qualname, exc)
+            found = {}
         for kind, members in groups.items():
             sims = np.maximum(sb[members], sd[members])
-            hits: list[Any] = []
+            hits: list[Any] = found.get(kind, [])
             if has_det[kind]:
-                stats.detector_runs += 1
-                try:
-                    hits = list(detect_api[1](kind, c.code, c.language))  # type: ignore[index]
-                except Exception as exc:  # a detector bug must not sink the whole run
-                    stats.detector_errors += 1
-                    log.warning("detector %s failed on %s:%s: %s", kind, c.path, c.qualname, exc)
-                    hits = []
                 if not hits:
                     continue  # the kind has a detector and it says no: structure outranks resemblance
             elif float(sims.max()) < threshold:
