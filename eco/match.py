@@ -26,7 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from eco.index import build_index, open_vector_index
-from eco.index.candidates import GONE
+from eco.index.candidates import GONE, Excluder
 from eco.index.normalize import Analysis, analyze, bag_similarity, jaccard
 from eco.store.models import AntiPattern, Candidate, Draft, Finding, HotFunction
 
@@ -263,6 +263,8 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
                    Candidate.code, Candidate.content_hash)
             .where(Candidate.repo_id == ws.repo_id, Candidate.content_hash != GONE)
         ).all()
+    excluded = Excluder(settings.find_exclude)
+    cands = [c for c in cands if not excluded(c.path)]
     stats.candidates, stats.antipatterns = len(cands), len(ap_rows)
 
     detectors = Detectors(ws.target.index_dir / "detections.json")

@@ -251,3 +251,12 @@ def test_sarif_from_findings_in_process(repo: Path) -> None:
     _check_sarif(doc)
     fps = [r["partialFingerprints"]["ecoFunctionKind/v1"] for r in doc["runs"][0]["results"]]
     assert len(fps) == len(set(fps))
+
+
+def test_test_code_is_indexed_but_not_reported(make_repo) -> None:
+    root = make_repo({"pkg/slow.py": SLOW, "tests/test_slow.py": SLOW, "pkg/slow_test.py": SLOW})
+    with _ws(root) as ws:
+        findings = find_findings(ws, top=0)
+    assert {f.candidate.path for f in findings} == {"pkg/slow.py"}
+    with open_workspace(root, flags={"embedder": "bow", "find_exclude": []}) as ws:
+        assert {f.candidate.path for f in find_findings(ws, top=0)} == {"pkg/slow.py", "tests/test_slow.py", "pkg/slow_test.py"}
