@@ -50,6 +50,13 @@ class Settings:
     profile_timeout: float = 1800.0  # eco profile run: seconds before the profiled command is stopped
     # matching
     top: int = 50
+    # Indexed, but never reported: test code is not where users want performance patches.
+    find_exclude: list[str] = field(
+        default_factory=lambda: [
+            "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
+            "**/*_test.go", "**/*Test.java", "**/*.test.js", "**/*.spec.js",
+        ]
+    )
     min_score: float = 0.0
     # drafting
     drafter: str = "rules"

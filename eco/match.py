@@ -11,10 +11,14 @@ shape breaks ties. Hotness share and the anti-pattern's reviewer-driven ``weight
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import logging
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -22,7 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from eco.index import build_index, open_vector_index
-from eco.index.candidates import GONE
+from eco.index.candidates import GONE, Excluder
 from eco.index.normalize import Analysis, analyze, bag_similarity, jaccard
 from eco.store.models import AntiPattern, Candidate, Draft, Finding, HotFunction
 
@@ -47,12 +51,127 @@ class _AP:
 
 # -- collaborators that land on other branches: used when present ---------------------------------
 
-def _detect_api() -> tuple[Callable[[str], bool], Callable[..., list[Any]]] | None:
-    try:
-        from eco.detect import detect, has_detector
-    except ImportError:
-        return None
-    return has_detector, detect
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    line: int
+    end_line: int
+    message: str
+
+
+def _detect_all_worker(items: list[tuple[str, str]]) -> list[list[tuple[str, int, int, str]]]:
+    """Process-pool worker: all detectors over a batch of (code, language)."""
+    from eco.detect import detect_all
+
+    out = []
+    for code, lang in items:
+        try:
+            out.append([(e.kind, int(e.line), int(e.end_line or e.line), str(e.message)) for e in detect_all(code, lang)])
+        except Exception:
+            out.append([])
+    return out
+
+
+class Detectors:
+    """The structural detectors of ``eco.detect``, run once per function for all kinds at once.
+
+    Results are cached in ``.eco/index/detections.json`` by content hash and a fingerprint of the
+    detectors (their source and the catalog's detector tables), so ``eco find`` run again on an
+    unchanged repository does not run a single detector; a first run over many functions fans out
+    over a process pool.
+    """
+
+    POOL_MIN = 400
+
+    def __init__(self, cache_file: Path | None = None) -> None:
+        try:
+            import eco.detect as det
+        except ImportError:  # the detect stage is not installed: embeddings alone
+            det = None
+        self._det = det
+        self._batch: set[str] = set(det.detector_specs()) if det is not None and hasattr(det, "detect_all") else set()
+        self._has: dict[str, bool] = {}
+        self._cache_file = cache_file
+        self._cache: dict[str, list[list[Any]]] = {}
+        self._dirty = False
+        self.fingerprint = self._fingerprint()
+        if cache_file is not None and self._batch:
+            try:
+                data = json.loads(cache_file.read_text())
+                if data.get("fingerprint") == self.fingerprint and isinstance(data.get("results"), dict):
+                    self._cache = data["results"]
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    def _fingerprint(self) -> str:
+        if self._det is None:
+            return ""
+        h = hashlib.sha1()
+        for p in sorted(Path(self._det.__file__).parent.glob("*.py")):
+            h.update(p.read_bytes())
+        h.update(json.dumps(self._det.detector_specs(), sort_keys=True, default=str).encode())
+        return h.hexdigest()[:16]
+
+    def has(self, kind: str) -> bool:
+        if kind not in self._has:
+            self._has[kind] = bool(self._det is not None and kind != OTHER and self._det.has_detector(kind))
+        return self._has[kind]
+
+    def prepare(self, items: list[tuple[str, str, str]]) -> int:
+        """Run the batch detectors over (content_hash, code, language) not yet cached; returns how many ran."""
+        if self._det is None or not self._batch:
+            return 0
+        todo = [(key, code, lang) for h, code, lang in items if (key := f"{lang}:{h}") not in self._cache]
+        todo = list({k: (k, c, l) for k, c, l in todo}.values())
+        if not todo:
+            return 0
+        payload = [(c, l) for _k, c, l in todo]
+        workers = min(os.cpu_count() or 1, 4)
+        if len(todo) >= self.POOL_MIN and workers > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            size = max(50, len(payload) // (workers * 8))
+            chunks = [payload[i : i + size] for i in range(0, len(payload), size)]
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+                results = [r for chunk in pool.map(_detect_all_worker, chunks) for r in chunk]
+        else:
+            results = _detect_all_worker(payload)
+        for (key, _c, _l), res in zip(todo, results):
+            self._cache[key] = [list(r) for r in res]
+        self._dirty = True
+        return len(todo)
+
+    def run(self, kinds: list[str], code: str, language: str, content_hash: str) -> dict[str, list[Hit]]:
+        """kind -> evidence, for the given kinds that have a detector."""
+        out: dict[str, list[Hit]] = {}
+        wanted = [k for k in kinds if self.has(k)]
+        if not wanted or self._det is None:
+            return out
+        batch = [k for k in wanted if k in self._batch]
+        if batch:
+            key = f"{language}:{content_hash}"
+            if key not in self._cache:
+                self.prepare([(content_hash, code, language)])
+            for kind, line, end_line, message in self._cache.get(key, []):
+                if kind in batch:
+                    out.setdefault(kind, []).append(Hit(kind, line, end_line, message))
+        for kind in (k for k in wanted if k not in self._batch):
+            found = [Hit(kind, int(e.line), int(e.end_line or e.line), str(e.message))
+                     for e in self._det.detect(kind, code, language)]
+            if found:
+                out[kind] = found
+        return out
+
+    def save(self, live_keys: set[str] | None = None) -> None:
+        if not self._dirty or self._cache_file is None:
+            return
+        results = self._cache if live_keys is None else {k: v for k, v in self._cache.items() if k in live_keys}
+        self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._cache_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "results": results}))
+        tmp.replace(self._cache_file)
+        self._dirty = False
 
 
 def hotness(ws) -> dict[tuple[str, str], float]:  # type: ignore[no-untyped-def]
@@ -95,7 +214,7 @@ def score_finding(similarity: float, structural: bool, rerank: float, hot_factor
     if structural:
         base = 0.55 + 0.25 * sim + 0.20 * rerank
     else:
-        base = 0.50 * sim + 0.20 * rerank
+        base = 0.35 * sim + 0.15 * rerank  # at most 0.5: below any structurally confirmed finding
     return round(base * hot_factor * max(weight, 0.0), 6)
 
 
@@ -144,9 +263,11 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
                    Candidate.code, Candidate.content_hash)
             .where(Candidate.repo_id == ws.repo_id, Candidate.content_hash != GONE)
         ).all()
+    excluded = Excluder(settings.find_exclude)
+    cands = [c for c in cands if not excluded(c.path)]
     stats.candidates, stats.antipatterns = len(cands), len(ap_rows)
 
-    detect_api = _detect_api()
+    detectors = Detectors(ws.target.index_dir / "detections.json")
     aps: list[_AP] = []
     before_texts, diff_texts = [], []
     for row in ap_rows:
@@ -165,10 +286,7 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
     kinds_by_lang: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, ap in enumerate(aps):
         kinds_by_lang[ap.language][ap.kind].append(i)
-    has_det: dict[str, bool] = {}
-    for ap in aps:
-        if ap.kind not in has_det:
-            has_det[ap.kind] = bool(detect_api and ap.kind != OTHER and detect_api[0](ap.kind))
+    has_det = {ap.kind: detectors.has(ap.kind) for ap in aps}
 
     hot = hotness(ws)
     have_profile = bool(hot)
@@ -179,6 +297,9 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
     row_of = {int(i): n for n, i in enumerate(ids)}
     threshold = float(getattr(emb, "match_threshold", 0.8))
     produced: list[dict[str, Any]] = []
+    if any(has_det.values()):
+        stats.detector_runs = detectors.prepare(
+            [(c.content_hash, c.code, c.language) for c in cands if c.language in kinds_by_lang])
     for done, c in enumerate(cands, 1):
         if progress and (done % 200 == 0 or done == len(cands)):
             progress("match", done, len(cands))
@@ -194,17 +315,16 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
         share = hot.get((c.path, c.qualname), 0.0)
         hf = _hot_factor(share, max_share, have_profile)
         cand_an: Analysis | None = None
+        try:
+            found = detectors.run(list(groups), c.code, c.language, c.content_hash)
+        except Exception as exc:  # a detector bug must not sink the whole run
+            stats.detector_errors += 1
+            log.warning("detectors failed on %s:%s: %s", c.path, c.qualname, exc)
+            found = {}
         for kind, members in groups.items():
             sims = np.maximum(sb[members], sd[members])
-            hits: list[Any] = []
+            hits: list[Any] = found.get(kind, [])
             if has_det[kind]:
-                stats.detector_runs += 1
-                try:
-                    hits = list(detect_api[1](kind, c.code, c.language))  # type: ignore[index]
-                except Exception as exc:  # a detector bug must not sink the whole run
-                    stats.detector_errors += 1
-                    log.warning("detector %s failed on %s:%s: %s", kind, c.path, c.qualname, exc)
-                    hits = []
                 if not hits:
                     continue  # the kind has a detector and it says no: structure outranks resemblance
             elif float(sims.max()) < threshold:
@@ -234,9 +354,8 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
                 "similarity_before": round(float(sb[k]), 4),
                 "similarity_diff": round(float(sd[k]), 4),
                 "detector": [
-                    {"line": c.start_line + int(getattr(h, "line", 1)) - 1,
-                     "end_line": c.start_line + int(getattr(h, "end_line", getattr(h, "line", 1)) or 1) - 1,
-                     "message": str(getattr(h, "message", ""))}
+                    {"line": c.start_line + h.line - 1, "end_line": c.start_line + h.end_line - 1,
+                     "message": h.message}
                     for h in hits
                 ],
                 "has_detector": has_det[kind],
@@ -252,6 +371,7 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
                              "structural": bool(hits), "hotness": share, "score": score, "evidence": evidence,
                              "content_hash": c.content_hash})
     stats.findings = len(produced)
+    detectors.save({f"{c.language}:{c.content_hash}" for c in cands})
 
     keep_ids = _persist(ws, produced)
     with ws.store.transaction() as s:

@@ -122,7 +122,7 @@ def extract_functions(source: bytes | str, language: str, path: str = "") -> lis
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
     tree = parser_for(language).parse(data)
     scopes, funcs = _SCOPES[language], _FUNCTIONS[language]
-    lines_text = data.decode("utf-8", "replace")
+    all_lines = data.decode("utf-8", "replace").splitlines()  # once per file, not once per function
     out: list[Function] = []
 
     def visit(node: Node, prefix: list[str]) -> None:
@@ -136,7 +136,7 @@ def extract_functions(source: bytes | str, language: str, path: str = "") -> lis
                 qual = ".".join(prefix + [name or "<anonymous>"])
                 start, end = outer.start_point[0], outer.end_point[0]
                 # Whole lines, so the code can be spliced back into the file line by line.
-                code = "\n".join(lines_text.splitlines()[start : end + 1])
+                code = "\n".join(all_lines[start : end + 1])
                 out.append(
                     Function(
                         path=path,

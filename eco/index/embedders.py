@@ -33,6 +33,18 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _quiet_transformers() -> None:
+    """Model loading prints progress bars and notices on stderr; eco has its own progress."""
+    try:
+        from transformers.utils import logging as tlog
+
+        tlog.set_verbosity_error()
+        tlog.disable_progress_bar()
+    except Exception:
+        pass
 
 STATIC_PCA_DIMS = 256
 STATIC_VERSION = "1"
@@ -68,39 +80,53 @@ class BowEmbedder:
     def __init__(self, dim: int = 2048) -> None:
         self.dim = dim
         self.model_id = hashlib.sha1(f"bow-v1-{dim}".encode()).hexdigest()[:10]
+        self._tok_cache: dict[str, tuple[tuple[int, float], ...]] = {}
 
-    def _features(self, text: str) -> dict[int, float]:
-        feats: dict[int, float] = {}
+    def _token_features(self, tok: str) -> tuple[tuple[int, float], ...]:
+        cached = self._tok_cache.get(tok)
+        if cached is not None:
+            return cached
         dim = self.dim
 
-        def add(tok: str, w: float) -> None:
-            h = zlib.crc32(tok.encode("utf-8", "surrogateescape")) % dim
-            feats[h] = feats.get(h, 0.0) + w
+        def h(t: str) -> int:
+            return zlib.crc32(t.encode("utf-8", "surrogateescape")) % dim
 
-        prev_kw = ""
-        for tok in code_tokens(text):
-            first = tok[0]
-            if first.isalpha() or first == "_":
-                if tok in KEYWORDS:
-                    add("k:" + tok, 1.0)
-                    if prev_kw:
-                        add("b:" + prev_kw + ">" + tok, 1.0)
-                    prev_kw = tok
-                else:
-                    add("i:" + tok, 0.5)
-                    for sub in split_identifier(tok):
-                        add("s:" + sub, 1.0)
-            elif first.isdigit():
-                add("n", 0.25)
+        first = tok[0]
+        if first.isalpha() or first == "_":
+            if tok in KEYWORDS:
+                out: tuple[tuple[int, float], ...] = ((h("k:" + tok), 1.0),)
             else:
-                add("o:" + tok, 0.5)
-        return feats
+                out = ((h("i:" + tok), 0.5),) + tuple((h("s:" + sub), 1.0) for sub in split_identifier(tok))
+        elif first.isdigit():
+            out = ((h("n"), 0.25),)
+        else:
+            out = ((h("o:" + tok), 0.5),)
+        if len(self._tok_cache) < 500_000:
+            self._tok_cache[tok] = out
+        return out
+
+    def _bigram(self, a: str, b: str) -> int:
+        return zlib.crc32(f"b:{a}>{b}".encode()) % self.dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for col, w in self._features(text).items():
-                out[row, col] = 1.0 + np.log(w) if w >= 1.0 else w
+            idx: list[int] = []
+            wts: list[float] = []
+            prev_kw = ""
+            for tok in code_tokens(text):
+                for i, w in self._token_features(tok):
+                    idx.append(i)
+                    wts.append(w)
+                if tok in KEYWORDS:
+                    if prev_kw:
+                        idx.append(self._bigram(prev_kw, tok))
+                        wts.append(1.0)
+                    prev_kw = tok
+            if idx:
+                counts = np.bincount(np.asarray(idx), weights=np.asarray(wts), minlength=self.dim)
+                # Sub-linear term frequency: repetition matters, but less than presence.
+                out[row] = np.where(counts >= 1.0, 1.0 + np.log(np.maximum(counts, 1.0)), counts)
         return _normalise_rows(out)
 
 
@@ -135,6 +161,7 @@ class SentenceTransformerEmbedder:
     def _load(self):  # type: ignore[no-untyped-def]
         with self._lock:
             if self._model is None:
+                _quiet_transformers()
                 from sentence_transformers import SentenceTransformer
 
                 try:
@@ -181,6 +208,7 @@ def distill_static(dest: Path, source: Path | None = None) -> Path:
         from model2vec.distill import distill
     except ImportError as exc:
         raise ConfigError(f"setting 'embedder' = 'static' needs model2vec's distill extra: {exc}") from None
+    _quiet_transformers()
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".tmp-", dir=dest.parent))
     try:
         model = distill(model_name=str(source), pca_dims=STATIC_PCA_DIMS, device="cpu")

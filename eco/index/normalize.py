@@ -13,7 +13,11 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from eco.code.languages import LANGUAGES, parser_for
+from typing import Iterable
+
+from tree_sitter import Query, QueryCursor
+
+from eco.code.languages import LANGUAGES, language, parser_for
 
 _STRING_TYPES = {"string", "string_literal", "raw_string_literal", "template_string", "interpreted_string_literal",
                  "char_literal", "character_literal", "concatenated_string", "text_block"}
@@ -71,76 +75,72 @@ class Analysis:
         return Counter(dict(self.node_bag))
 
 
-def _walk(node):  # type: ignore[no-untyped-def]
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        yield cur
-        stack.extend(cur.children)
+def _kinds(lang: str, names: Iterable[str]) -> list[str]:
+    lg = language(lang)
+    out = []
+    for n in names:
+        try:
+            if lg.id_for_node_kind(n, True):
+                out.append(n)
+        except Exception:
+            pass
+    return out
 
 
-def _is_docstring(node) -> bool:  # type: ignore[no-untyped-def]
-    """A Python string statement that is the first statement of a module, class or function body."""
-    if node.type != "expression_statement" or node.named_child_count != 1:
-        return False
-    if node.named_children[0].type not in {"string", "concatenated_string"}:
-        return False
-    parent = node.parent
-    if parent is None or parent.type not in {"block", "module"}:
-        return False
-    first = next((c for c in parent.named_children if c.type != "comment"), None)
-    return first is not None and first.id == node.id
+@lru_cache(maxsize=None)
+def _query(lang: str, mask: bool) -> Query:
+    """One tree-sitter query per language: what to cut (comments, docstrings) and, optionally, mask."""
+    parts = [f"({k}) @cut" for k in _kinds(lang, ("comment", "line_comment", "block_comment"))]
+    if lang == "python":
+        parts += ["(module . (expression_statement (string)) @cut)", "(block . (expression_statement (string)) @cut)"]
+    if mask:
+        parts += [f"({k}) @str" for k in _kinds(lang, sorted(_STRING_TYPES))]
+        parts += [f"({k}) @num" for k in _kinds(lang, sorted(_NUMBER_TYPES))]
+    return Query(language(lang), " ".join(parts))
 
 
-@lru_cache(maxsize=8192)
-def analyze(code: str, language: str = "python", mask_literals: bool = False) -> Analysis:
-    """Normalised text, identifier tokens and node-type bag of one function."""
-    if language not in LANGUAGES:
-        language = "python"
-    text = textwrap.dedent(code)
-    data = text.encode("utf-8", "surrogateescape")
-    tree = parser_for(language).parse(data)
+@lru_cache(maxsize=16384)
+def normalize_code(code: str, language_name: str = "python", mask_literals: bool = False) -> str:
+    """Code without comments and docstrings, dedented, blank lines dropped; literals masked on request."""
+    lang = language_name if language_name in LANGUAGES else "python"
+    data = textwrap.dedent(code).encode("utf-8", "surrogateescape")
+    tree = parser_for(lang).parse(data)
+    caps = QueryCursor(_query(lang, mask_literals)).captures(tree.root_node)
     cuts: list[tuple[int, int, bytes]] = []
-    bag: Counter[str] = Counter()
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        if "comment" in kind:
-            cuts.append((node.start_byte, node.end_byte, b""))
-            continue
-        if language == "python" and _is_docstring(node):
-            cuts.append((node.start_byte, node.end_byte, b""))
-            continue
-        if node.is_named and kind not in _BAG_SKIP:
-            bag[kind] += 1
-        if mask_literals and kind in _STRING_TYPES:
-            cuts.append((node.start_byte, node.end_byte, b'"S"'))
-            continue
-        if mask_literals and kind in _NUMBER_TYPES:
-            cuts.append((node.start_byte, node.end_byte, b"0"))
-            continue
-        stack.extend(node.children)
+    for name, repl in (("cut", b""), ("str", b'"S"'), ("num", b"0")):
+        for node in caps.get(name, ()):
+            cuts.append((node.start_byte, node.end_byte, repl))
     if cuts:
-        cuts.sort()
+        cuts.sort(key=lambda c: (c[0], -c[1]))
         pieces: list[bytes] = []
         pos = 0
         for start, end, repl in cuts:
             if start < pos:
-                continue
+                continue  # inside something already cut (a string inside a docstring)
             pieces.append(data[pos:start])
             pieces.append(repl)
             pos = end
         pieces.append(data[pos:])
         data = b"".join(pieces)
     lines = [ln.rstrip() for ln in data.decode("utf-8", "replace").splitlines()]
-    normalized = "\n".join(ln for ln in lines if ln.strip())
+    return "\n".join(ln for ln in lines if ln.strip())
+
+
+@lru_cache(maxsize=8192)
+def analyze(code: str, language_name: str = "python", mask_literals: bool = False) -> Analysis:
+    """Normalised text, identifier tokens and node-type bag of one function (for the re-rank)."""
+    lang = language_name if language_name in LANGUAGES else "python"
+    normalized = normalize_code(code, lang, mask_literals)
+    tree = parser_for(lang).parse(normalized.encode("utf-8", "surrogateescape"))
+    bag: Counter[str] = Counter()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_named and node.type not in _BAG_SKIP:
+            bag[node.type] += 1
+        stack.extend(node.children)
     return Analysis(normalized=normalized, tokens=frozenset(identifier_tokens(normalized)),
                     node_bag=tuple(sorted(bag.items())))
-
-
-def normalize_code(code: str, language: str = "python", mask_literals: bool = False) -> str:
-    return analyze(code, language, mask_literals).normalized
 
 
 def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
