@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import textwrap
 
-from eco.draft.base import DraftRequest, DraftResult
+from eco.draft.base import AntiPatternInfo, DraftRequest, DraftResult
 from eco.draft.codemods import REGISTRY, Codemod, FunctionContext, Refusal, module_context
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ def apply_codemod(mod: Codemod, code: str, file_source: str = "", qualname: str 
     if new_code == code:
         return DraftResult(drafter=drafter, new_code=None, notes="not applied: the rewrite changed nothing")
     try:
-        compile(textwrap.dedent(new_code), "<codemod>", "exec")
+        indented = new_code[:1] in (" ", "\t")
+        compile(("if True:\n" if indented else "") + new_code + "\n", "<codemod>", "exec")
     except SyntaxError as exc:  # a codemod bug; report it as an empty edit rather than a broken patch
         log.warning("%s produced code that does not compile: %s", drafter, exc)
         return DraftResult(drafter=drafter, new_code=None, notes=f"not applied: rewrite did not compile ({exc.msg})")
@@ -65,3 +66,20 @@ class RulesDrafter:
             return good
         return [DraftResult(drafter=results[0].drafter if len(results) == 1 else "rules", new_code=None,
                             notes="; ".join(r.notes for r in results))]
+
+
+def draft_function(source: str, path: str, qualname: str, kind: str) -> tuple[object, DraftResult]:
+    """Draft one function of a file by qualified name against a catalog kind (tests, benchmarks, demos).
+
+    Returns the extracted ``eco.code.Function`` and the first result; raises KeyError if the
+    function is not in the file.
+    """
+    from eco.code import extract_functions
+
+    fn = next((f for f in extract_functions(source, "python", path) if f.qualname == qualname), None)
+    if fn is None:
+        raise KeyError(f"{path}: no function {qualname}")
+    req = DraftRequest(finding_id=0, path=path, qualname=qualname, language="python", code=fn.code,
+                       start_line=fn.start_line, end_line=fn.end_line, file_source=source, base_sha="",
+                       antipattern=AntiPatternInfo(key=f"catalog:{kind}", kind=kind, source="catalog"))
+    return fn, RulesDrafter().draft(req)[0]

@@ -26,6 +26,8 @@ _MODULES = (
     "list_insert_front",
     "list_index",
     "needless_list_copy",
+    "deepcopy_readonly",
+    "nested_loop_join",
 )
 
 for _m in _MODULES:

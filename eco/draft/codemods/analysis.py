@@ -126,6 +126,19 @@ def mutation_reason(ctx: FunctionContext, ref: cst.Name, allow: frozenset[str] =
     return None
 
 
+def binding_stmt(ctx: FunctionContext, site: cst.Name) -> cst.Assign | cst.AnnAssign | None:
+    """The ``name = value`` / ``name: T = value`` statement binding ``site`` as a whole, if it is one."""
+    par = ctx.parent(site)
+    if isinstance(par, cst.AssignTarget):
+        stmt = ctx.parent(par)
+        if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
+            return stmt
+        return None
+    if isinstance(par, cst.AnnAssign) and par.target is site and par.value is not None:
+        return par
+    return None
+
+
 def bindings(ctx: FunctionContext, name: str) -> list[cst.Name]:
     return [r for r in refs(ctx, name, ctx.func) if store_slot(ctx, r)]
 
@@ -215,14 +228,22 @@ def inside_try_or_with(ctx: FunctionContext, node: cst.CSTNode) -> bool:
 
 
 # --- purity -----------------------------------------------------------------------------------
-def pure_expr(ctx: FunctionContext, node: cst.CSTNode) -> bool:
-    """No calls except to known side-effect-free builtins and string methods; no walrus/yield/await."""
+PREDICATE_PREFIXES = ("is_", "has_", "can_", "should_")
+
+
+def pure_expr(ctx: FunctionContext, node: cst.CSTNode, predicates: bool = False) -> bool:
+    """No calls except to known side-effect-free builtins and string methods; no walrus/yield/await.
+
+    With ``predicates``, calls of plain functions named ``is_*``/``has_*``/``can_*``/``should_*``
+    count as pure too (used where the only risk is skipping a call, as in ``any``/``all``)."""
     for n in walk(node):
         if isinstance(n, (cst.NamedExpr, cst.Yield, cst.Await, cst.Lambda)):
             return False
         if isinstance(n, cst.Call):
             f = n.func
             if isinstance(f, cst.Name) and f.value in SAFE_CALLS - {"print"}:
+                continue
+            if predicates and isinstance(f, cst.Name) and f.value.startswith(PREDICATE_PREFIXES):
                 continue
             if isinstance(f, cst.Attribute) and f.attr.value in (
                 STR_METHODS | STR_LIST_METHODS | {"startswith", "endswith", "isdigit", "isalpha", "isalnum",
@@ -333,11 +354,11 @@ def _name_hashable(ctx: FunctionContext, name: str, depth: int) -> bool:
 def _site_hashable(ctx: FunctionContext, site: cst.Name, depth: int) -> bool:
     slot = store_slot(ctx, site)
     if slot == "assign":
+        stmt = binding_stmt(ctx, site)
+        if stmt is not None:
+            return hashable(ctx, stmt.value, depth)
         par = ctx.parent(site)
-        if isinstance(par, cst.AssignTarget):
-            stmt = ctx.parent(par)
-            return isinstance(stmt, cst.Assign) and hashable(ctx, stmt.value, depth)
-        if isinstance(par, (cst.AnnAssign, cst.NamedExpr)) and par.value is not None:
+        if isinstance(par, cst.NamedExpr):
             return hashable(ctx, par.value, depth)
         return False
     if slot == "for":
@@ -398,6 +419,8 @@ def container_elems_hashable(ctx: FunctionContext, e: cst.CSTNode, depth: int = 
     if isinstance(e, cst.Call):
         return iter_elems_hashable(ctx, e, [], depth + 1)
     if isinstance(e, cst.Name):
+        if hashed_by_loop(ctx, e.value):
+            return True
         p = is_param(ctx, e.value)
         sites = bindings(ctx, e.value)
         if p is not None:
@@ -411,14 +434,14 @@ def container_elems_hashable(ctx: FunctionContext, e: cst.CSTNode, depth: int = 
             )
         for s in sites:
             par = ctx.parent(s)
-            stmt = ctx.parent(par) if isinstance(par, cst.AssignTarget) else None
-            if not (isinstance(stmt, cst.Assign) and container_elems_hashable(ctx, stmt.value, depth + 1)):
+            stmt = binding_stmt(ctx, s)
+            if not (stmt is not None and container_elems_hashable(ctx, stmt.value, depth + 1)):
                 return False
         return True
     return False
 
 
-def list_like(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
+def list_like(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0, allow_sequence: bool = True) -> bool:
     """Evidence that ``e`` is a list or tuple (not a str, whose ``count``/``index`` mean substrings)."""
     if depth > 6:
         return False
@@ -435,7 +458,9 @@ def list_like(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
         sites = bindings(ctx, e.value)
         if p is not None:
             ann = _ann_code(ctx, p).replace(" ", "")
-            if not ann.startswith(("list", "List", "tuple", "Tuple", "Sequence", "typing.List", "typing.Sequence")):
+            kinds = ("list", "List", "tuple", "Tuple", "typing.List") + (("Sequence", "typing.Sequence")
+                                                                          if allow_sequence else ())
+            if not ann.startswith(kinds):
                 return False
             sites = [s for s in sites if store_slot(ctx, s) != "param"]
         elif not sites:
@@ -443,8 +468,8 @@ def list_like(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
             return isinstance(value, (ast.List, ast.Tuple))
         for s in sites:
             par = ctx.parent(s)
-            stmt = ctx.parent(par) if isinstance(par, cst.AssignTarget) else None
-            if not (isinstance(stmt, cst.Assign) and list_like(ctx, stmt.value, depth + 1)):
+            stmt = binding_stmt(ctx, s)
+            if not (stmt is not None and list_like(ctx, stmt.value, depth + 1, allow_sequence)):
                 return False
         return True
     return False
@@ -458,16 +483,13 @@ def _ast_hashable(v: ast.expr) -> bool:
     return False
 
 
-def single_assignment(ctx: FunctionContext, name: str) -> tuple[cst.Assign, cst.BaseStatement] | None:
-    """The one ``name = value`` statement binding a local, if that is its only binding."""
+def single_assignment(ctx: FunctionContext, name: str) -> tuple[cst.Assign | cst.AnnAssign, cst.BaseStatement] | None:
+    """The one ``name = value`` (or ``name: T = value``) statement binding a local, if that is its only binding."""
     sites = bindings(ctx, name)
     if len(sites) != 1 or store_slot(ctx, sites[0]) != "assign":
         return None
-    par = ctx.parent(sites[0])
-    if not isinstance(par, cst.AssignTarget):
-        return None
-    assign = ctx.parent(par)
-    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 or assign.targets[0].target is not sites[0]:
+    assign = binding_stmt(ctx, sites[0])
+    if assign is None:
         return None
     line = ctx.parent(assign)
     if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
@@ -525,12 +547,64 @@ def known_iterator(ctx: FunctionContext, e: cst.CSTNode) -> bool:
     if not isinstance(e, cst.Name):
         return False
     for b in bindings(ctx, e.value):
-        par = ctx.parent(b)
-        stmt = ctx.parent(par) if isinstance(par, cst.AssignTarget) else None
-        if isinstance(stmt, cst.Assign):
+        stmt = binding_stmt(ctx, b)
+        if stmt is not None:
             v = stmt.value
             if isinstance(v, cst.GeneratorExp) or (isinstance(v, cst.Call) and isinstance(v.func, cst.Name)
                                                    and v.func.value in {"iter", "map", "filter", "zip", "open",
                                                                         "reversed", "enumerate"}):
                 return True
+    return False
+
+
+def _dict_like_local(ctx: FunctionContext, name: str) -> bool:
+    sites = bindings(ctx, name)
+    if not sites:
+        return False
+    for b in sites:
+        stmt = binding_stmt(ctx, b)
+        v = stmt.value if stmt is not None else None
+        if not (isinstance(v, (cst.Dict, cst.Set, cst.DictComp, cst.SetComp)) or (
+                isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value in {"dict", "set", "Counter",
+                                                                                               "defaultdict"})):
+            return False
+    return True
+
+
+def _hashes(ctx: FunctionContext, node: cst.CSTNode, var: str) -> bool:
+    """``node`` uses ``var`` as a dict/set key: ``var in d``, ``d[var]``, ``d.get(var)``, ``s.add(var)``."""
+    for n in walk(node):
+        if isinstance(n, cst.ComparisonTarget) and isinstance(n.operator, (cst.In, cst.NotIn)) \
+                and isinstance(n.comparator, cst.Name) and _dict_like_local(ctx, n.comparator.value):
+            comp = ctx.parent(n)
+            if isinstance(comp, cst.Comparison) and isinstance(comp.left, cst.Name) and comp.left.value == var \
+                    and comp.comparisons[0] is n:
+                return True
+        if isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name) and _dict_like_local(ctx, n.value.value) \
+                and len(n.slice) == 1 and isinstance(n.slice[0].slice, cst.Index) \
+                and isinstance(n.slice[0].slice.value, cst.Name) and n.slice[0].slice.value.value == var:
+            return True
+    return False
+
+
+def hashed_by_loop(ctx: FunctionContext, name: str) -> bool:
+    """Every element of ``name`` is already hashed by the function: ``for v in name:`` with no
+    ``break``/``return`` in the loop, whose body - before anything that could skip the rest -
+    uses ``v`` as a key of a local dict or set. (So elements are hashable, or the code already
+    raised TypeError on the first one.)"""
+    for loop in walk(ctx.func.body):
+        if not (isinstance(loop, cst.For) and isinstance(loop.iter, cst.Name) and loop.iter.value == name
+                and isinstance(loop.target, cst.Name) and isinstance(loop.body, cst.IndentedBlock)):
+            continue
+        if any(isinstance(n, (cst.Break, cst.Return)) for n in walk(loop.body)):
+            continue
+        var = loop.target.value
+        for stmt in loop.body.body:
+            if isinstance(stmt, cst.If) and _hashes(ctx, stmt.test, var):
+                return True
+            if isinstance(stmt, cst.SimpleStatementLine) and _hashes(ctx, stmt, var):
+                return True
+            if any(isinstance(n, (cst.Continue, cst.Raise, cst.Yield)) for n in walk(stmt)) or not isinstance(
+                    stmt, cst.SimpleStatementLine):
+                break
     return False

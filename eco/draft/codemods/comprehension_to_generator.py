@@ -6,8 +6,9 @@ then the generator keeps its parentheses); other arguments are keywords (``key=`
 ``max([])`` and ``max(<empty generator>)`` raise the same ValueError, so no guard is needed.
 
 ``any``/``all`` stop early, so the skipped elements are never evaluated: the element and the
-conditions must be free of side effects (no calls other than known pure builtins and string
-methods, no walrus); and when the iterable is a name used again later, it must be a known
+conditions must be free of side effects (no calls other than known pure builtins, string
+methods, and functions named as predicates - ``is_*``, ``has_*``, ``can_*``, ``should_*`` - which
+by convention only answer a question; no walrus); and when the iterable is a name used again later, it must be a known
 re-iterable container, because a shared iterator would be consumed only partly (a parameter
 is taken to be a container: an iterator parameter used twice would already be a bug).
 """
@@ -51,7 +52,7 @@ def _rewrite(ctx: FunctionContext, funcs: set[str], short_circuit: bool) -> str:
             while inner is not None:
                 parts += [inner.iter, *inner.ifs]
                 inner = inner.inner_for_in
-            if not all(pure_expr(ctx, p) for p in parts):
+            if not all(pure_expr(ctx, p, predicates=True) for p in parts):
                 skipped.append(f"`{fname}` stops early and the comprehension has calls that may have side effects")
                 continue
             it = comp.for_in.iter

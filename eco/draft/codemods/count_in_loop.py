@@ -1,8 +1,11 @@
 """``xs.count(v)`` inside a loop -> ``xs_counts[v]`` with ``xs_counts = Counter(xs)`` built once before it.
 
 Preconditions: ``xs`` is a list or tuple on evidence (display, comprehension, ``list()``/``sorted()``,
-``.split()``, a parameter annotated ``list[...]``/``Sequence[...]``, a module constant) - a str's
-``count`` counts substrings, which a Counter does not; its elements are hashable on evidence; it
+``.split()``, a parameter annotated ``list[...]``/``tuple[...]`` - not ``Sequence``, which admits a
+str - or a module constant) - a str's ``count`` counts substrings, which a Counter does not; its
+elements are hashable on evidence (including: the function already uses each element as a dict or
+set key in an unconditional part of a ``for v in xs`` loop, so an unhashable one would already
+raise TypeError there); it
 is neither assigned nor mutated in the hoisting loop and is bound before it. ``Counter`` returns 0
 for a missing value as ``count`` does, and counts by hash and ``==`` (``1``, ``1.0`` and ``True`` are
 one key, as ``count`` treats them equal). The probe must not be an obviously unhashable display.
@@ -41,7 +44,7 @@ def run(ctx: FunctionContext) -> str:
             if reason != "not inside a loop":
                 skipped.append(f"`{xs.value}` changes inside the loop: {reason}")
             continue
-        if not list_like(ctx, xs):
+        if not list_like(ctx, xs, allow_sequence=False):
             skipped.append(f"`{xs.value}` is not known to be a list (a str's count counts substrings)")
             continue
         if not container_elems_hashable(ctx, xs):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from eco.draft.codemods.analysis import (
-    SAFE_CALLS, bindings, in_nested_scope, is_param, iter_nodes, loops_around, refs, store_slot,
+    SAFE_CALLS, binding_stmt, bindings, in_nested_scope, is_param, iter_nodes, loops_around, refs, store_slot,
 )
 from eco.draft.codemods.base import FunctionContext, codemod, summarize
 
@@ -73,12 +73,11 @@ def run(ctx: FunctionContext) -> str:
         concat_stmts = {id(s) for s, _ in sites}
         bad = None
         for b in bindings(ctx, name):
-            par = ctx.parent(b)
-            stmt = ctx.parent(par) if isinstance(par, cst.AssignTarget) else None
-            if not isinstance(stmt, cst.Assign):
+            stmt = binding_stmt(ctx, b)
+            if stmt is None:
                 bad = f"`{name}` is bound by {store_slot(ctx, b)}"
                 break
-            if id(stmt) not in concat_stmts and not (_concat(stmt) or _fresh_list(stmt.value)):
+            if id(stmt) not in concat_stmts and not (_concat(stmt) or _fresh_list(stmt.value)):  # type: ignore[arg-type]
                 bad = f"`{name}` is bound to something that may not be a fresh list"
                 break
         lefts = {id(s.value.left) for s, _ in sites}  # type: ignore[union-attr]

@@ -52,7 +52,9 @@ def run(ctx: FunctionContext) -> str:
             placed[key] = var
         var = placed[key]
         vs = ctx.code(v).strip()
-        new = cst.parse_expression(f"({var}[{vs}] if {vs} in {var} else {xs.value}.index({vs}))")
+        bare = isinstance(ctx.parent(call), (cst.Arg, cst.Return, cst.Assign, cst.AnnAssign, cst.Element))
+        text = f"{var}[{vs}] if {vs} in {var} else {xs.value}.index({vs})"
+        new = cst.parse_expression(text if bare else f"({text})")
         ctx.replace(call, new)
         done.append(f"`{xs.value}.index(...)` -> `{var}` lookup (ValueError path kept)")
     return summarize(done, skipped, "`.index()` inside a loop")

@@ -30,6 +30,7 @@ from eco.draft.codemods.analysis import (
     mutation_reason, pure_expr, refs, single_assignment, store_slot,
 )
 from eco.draft.codemods.base import FunctionContext, codemod, summarize
+from eco.draft.codemods.list_pop_front import _retype
 
 SUMMARY = "`x in list` inside a loop -> `x in set` (O(1) hashing instead of a linear scan)."
 _UNHASHABLE = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
@@ -125,13 +126,14 @@ def _local(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
     kinds = {k for k, _ in uses}
     if "read" not in kinds:
         ctx.replace(assign.value, _as_set(ctx, assign.value))
+        _retype(ctx, assign, "set")
         for k, node in uses:
             if k == "append":
                 call = node.body[0].value  # type: ignore[union-attr]
                 ctx.replace(call.func.attr, cst.Name("add"))
         done.append(f"`{name}` is only used for `in` tests and appends: it is now a set")
         return None
-    sname = ctx.fresh(f"{name}_set")
+    sname = ctx.fresh(f"{name.lower()}_set")
     init = "set()" if isinstance(assign.value, cst.List) and not assign.value.elements else f"set({name})"
     ctx.insert_after(line, f"{sname} = {init}")
     for k, node in uses:
@@ -145,7 +147,7 @@ def _local(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
 
 
 def _hoist(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], done: list[str]) -> str | None:
-    sname = ctx.fresh(f"{name}_set")
+    sname = ctx.fresh(f"{name.lower()}_set")
     placed: set[int] = set()
     hoisted = 0
     for t in tests:

@@ -98,9 +98,19 @@ def run(ctx: FunctionContext) -> str:
         else:
             new_v = cst.Call(func=cst.parse_expression(spelled), args=[cst.Arg(value=v)])
         ctx.replace(v, new_v)
+        _retype(ctx, assign, spelled)
         for r in refs(ctx, name):
             mc = method_call(ctx, r)
             if mc is not None and mc[0] == "pop" and mc[1].args:
                 ctx.replace(mc[1], cst.Call(func=cst.Attribute(cst.Name(name), cst.Name("popleft")), args=[]))
         done.append(f"`{name}` is a local FIFO only used in deque-compatible ways")
     return summarize(done, skipped, "`list.pop(0)`")
+
+
+def _retype(ctx: FunctionContext, assign: cst.CSTNode, new_type: str) -> None:
+    """``q: list[T] = ...`` -> ``q: deque[T] = ...`` (a local annotation is never evaluated at run time)."""
+    if isinstance(assign, cst.AnnAssign):
+        ann = assign.annotation.annotation
+        base = ann.value if isinstance(ann, cst.Subscript) else ann
+        if isinstance(base, cst.Name) and base.value in {"list", "List"}:
+            ctx.replace(base, cst.parse_expression(new_type))

@@ -10,7 +10,8 @@ Preconditions (all on evidence, checked with ``ast`` on the function and the mod
   nondeterminism (``print``, ``open``, ``input``, ``time``, ``random``, ``datetime``, ``os``, ``sys``,
   ``logging``, ``uuid``, ``secrets``, ``subprocess``...);
 - reads of module-level names are only imports, module functions that pass this same purity check
-  (recursively), classes, and constants bound once to immutable literals and never mutated;
+  (recursively), classes, and constants bound once to immutable literals (or to ``re.compile(...)``)
+  and never mutated;
 - every ``return`` gives an immutable-looking value (literal, f-string, arithmetic, comparison,
   tuple, call of ``str``/``int``/``len``..., a string method, a parameter, a local bound to one of
   those, or a call to a pure module function), so callers cannot mutate a cached result.
@@ -108,7 +109,7 @@ def _global_ok(name: str, mod: ModuleContext, seen: set[str]) -> str | None:
         return f"calls `{name}`, which {why}" if why else None
     if name in mod.assigns:
         v = mod.constant_list(name)
-        if v is not None and _immutable_literal(v):
+        if v is not None and (_immutable_literal(v) or _compiled_regex(v, mod)):
             return None
         return f"reads module-level `{name}`, which may change"
     if name in mod.bound:
@@ -116,6 +117,12 @@ def _global_ok(name: str, mod: ModuleContext, seen: set[str]) -> str | None:
     if hasattr(builtins, name):
         return None if name in PURE_BUILTINS else f"uses builtin `{name}`"
     return f"reads unknown name `{name}`"
+
+
+def _compiled_regex(v: ast.expr, mod: ModuleContext) -> bool:
+    """``NAME = re.compile(...)``: a compiled pattern is immutable."""
+    return (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "compile"
+            and isinstance(v.func.value, ast.Name) and mod.imports.get(v.func.value.id) == ("re", None))
 
 
 def _immutable_literal(v: ast.expr) -> bool:

@@ -27,6 +27,7 @@ class ModuleContext:
     mutated: set[str] = field(default_factory=set)  # names mutated or declared global anywhere
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
     import_lines: list[str] = field(default_factory=list)
+    class_fields: dict[str, dict[str, str]] = field(default_factory=dict)  # class -> field -> annotation
 
     def module_alias(self, module: str) -> str | None:
         for local, (mod, attr) in self.imports.items():
@@ -85,6 +86,10 @@ def module_context(file_source: str) -> ModuleContext:
                 ctx.bound.add(local)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             ctx.bound.add(stmt.name)
+            if isinstance(stmt, ast.ClassDef):
+                ctx.class_fields[stmt.name] = {
+                    b.target.id: ast.unparse(b.annotation) for b in stmt.body
+                    if isinstance(b, ast.AnnAssign) and isinstance(b.target, ast.Name)}
             if isinstance(stmt, ast.FunctionDef):
                 ctx.functions[stmt.name] = stmt
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):

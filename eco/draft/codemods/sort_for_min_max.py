@@ -10,14 +10,15 @@ Preconditions:
   where emptiness is ruled out: inside ``if x:`` / ``if len(x)`` / ``if len(x) > 0`` (also in an
   ``and``, a conditional expression, or ``while x:``), or after ``if not x: return/raise/continue/
   break`` with ``x`` not rebound in between. ``x`` is the sorted name, or the name a comprehension
-  argument iterates over without a filter.
+  argument iterates over without a filter; or ``x`` iterates the values of a local dict that is
+  only ever filled by ``d.setdefault(k, []).append(v)`` (every group has at least one element).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from eco.draft.codemods.analysis import bindings, iter_nodes
+from eco.draft.codemods.analysis import binding_stmt, bindings, iter_nodes, method_call, refs
 from eco.draft.codemods.base import FunctionContext, builtin_free, codemod, plain_args, summarize
 from eco.draft.codemods.sorted_call import SortedCall, read_sorted
 
@@ -87,8 +88,47 @@ def _exits(body: cst.BaseSuite) -> bool:
     return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
+def _grouped_values(ctx: FunctionContext, name: str) -> bool:
+    """``name`` iterates the values of a local dict filled only by ``d.setdefault(k, []).append(v)``,
+    so every value is a non-empty list."""
+    for b in bindings(ctx, name):
+        slot_par = ctx.parent(b)
+        path_ok = False
+        while isinstance(slot_par, (cst.Tuple, cst.Element)):
+            if isinstance(slot_par, cst.Tuple):
+                path_ok = len(slot_par.elements) == 2 and slot_par.elements[1].value is b
+            slot_par = ctx.parent(slot_par)
+        if not isinstance(slot_par, (cst.For, cst.CompFor)):
+            return False
+        it = slot_par.iter
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and isinstance(it.func.value, cst.Name)
+                and not it.args):
+            return False
+        meth = it.func.attr.value
+        if not ((meth == "items" and path_ok) or (meth == "values" and slot_par.target is b)):
+            return False
+        d = it.func.value.value
+        for r in refs(ctx, d):
+            if r is it.func.value:
+                continue
+            stmt = binding_stmt(ctx, r)
+            if stmt is not None and isinstance(stmt.value, cst.Dict) and not stmt.value.elements:
+                continue
+            mc = method_call(ctx, r)
+            if mc is not None and mc[0] == "setdefault" and len(mc[1].args) == 2 and isinstance(
+                    mc[1].args[1].value, cst.List) and not mc[1].args[1].value.elements:
+                outer = ctx.parent(mc[1])
+                if isinstance(outer, cst.Attribute) and outer.attr.value == "append" and isinstance(
+                        ctx.parent(outer), cst.Call):
+                    continue
+            return False
+    return bool(bindings(ctx, name))
+
+
 def guarded(ctx: FunctionContext, node: cst.CSTNode, name: str) -> bool:
     """Is ``name`` known to be non-empty wherever ``node`` runs?"""
+    if _grouped_values(ctx, name):
+        return True
     child: cst.CSTNode = node
     for anc in ctx.ancestors(node):
         if isinstance(anc, (cst.If, cst.While)) and child is anc.body and _nonempty_test(anc.test, name):

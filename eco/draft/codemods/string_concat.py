@@ -12,6 +12,14 @@ Preconditions:
   raised at the join instead of mid-loop is indistinguishable).
 The joined value is assigned right after the loop (after its ``else:``), so later reads see the
 same string.
+
+An attribute (``self.text += x`` in a loop) is observable state, so it is handled apart: the
+parts are collected in a local and added once in a ``finally:`` around the loop, so an exception
+mid-loop leaves the attribute with exactly the pieces added before it, as the original did.
+Preconditions: the root (``self``) is a parameter never rebound; inside the loop the attribute
+is not otherwise read or written, the root is not passed to any call and no method is called on
+it (which could read the attribute), and the loop does not ``yield``; appended values are str on
+evidence (the attribute's own type is unknown, so ``self.count += 1`` must never become a join).
 """
 
 from __future__ import annotations
@@ -19,9 +27,9 @@ from __future__ import annotations
 import libcst as cst
 
 from eco.draft.codemods.analysis import (
-    STR_METHODS, bindings, iter_nodes, loop_region, loops_around, pure_expr, refs, store_slot,
+    STR_METHODS, binding_stmt, bindings, is_param, iter_nodes, loop_region, loops_around, pure_expr, refs, store_slot,
 )
-from eco.draft.codemods.base import FunctionContext, codemod, summarize
+from eco.draft.codemods.base import FunctionContext, codemod, summarize, walk
 
 SUMMARY = "String built with `+=` in a loop -> list of parts and one `join` (linear, not quadratic)."
 
@@ -49,8 +57,8 @@ def str_looking(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
             return False
         for s in sites:
             par = ctx.parent(s)
-            stmt = ctx.parent(par) if isinstance(par, cst.AssignTarget) else None
-            if isinstance(stmt, cst.Assign) and str_looking(ctx, stmt.value, depth + 1):
+            stmt = binding_stmt(ctx, s)
+            if stmt is not None and str_looking(ctx, stmt.value, depth + 1):
                 continue
             if isinstance(par, cst.For) and par.target is s and isinstance(par.iter, cst.Call) and isinstance(
                     par.iter.func, cst.Attribute) and par.iter.func.attr.value in {"split", "rsplit", "splitlines"}:
@@ -85,9 +93,8 @@ def _one(ctx: FunctionContext, name: str) -> str:
             inits.append(s)
     if len(inits) != 1 or store_slot(ctx, inits[0]) != "assign":
         raise ValueError(f"`{name}` is bound other than by one assignment plus `+=` in a loop")
-    tgt = ctx.parent(inits[0])
-    assign = ctx.parent(tgt)
-    if not (isinstance(tgt, cst.AssignTarget) and isinstance(assign, cst.Assign) and len(assign.targets) == 1
+    assign = binding_stmt(ctx, inits[0])
+    if not (assign is not None
             and isinstance(assign.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))):
         raise ValueError(f"`{name}` does not start as a string literal")
     init_line = ctx.parent(assign)
@@ -148,10 +155,74 @@ def _pure_except_growth(ctx: FunctionContext, loop: cst.CSTNode, growths: list) 
     return True
 
 
+def _attr_growths(ctx: FunctionContext) -> dict[tuple[str, str], list[cst.AugAssign]]:
+    out: dict[tuple[str, str], list[cst.AugAssign]] = {}
+    for aug in iter_nodes(ctx.func.body, cst.AugAssign):
+        t = aug.target  # type: ignore[attr-defined]
+        if isinstance(aug.operator, cst.AddAssign) and isinstance(t, cst.Attribute) \
+                and isinstance(t.value, cst.Name) and loops_around(ctx, aug):
+            out.setdefault((t.value.value, t.attr.value), []).append(aug)  # type: ignore[arg-type]
+    return out
+
+
+def _one_attr(ctx: FunctionContext, root: str, attr: str, augs: list[cst.AugAssign]) -> str:
+    label = f"{root}.{attr}"
+    if not is_param(ctx, root) or len(bindings(ctx, root)) != 1:
+        raise ValueError(f"`{root}` is not a parameter bound once")
+    loop = None
+    for aug in augs:
+        loops = [lp for lp in loops_around(ctx, aug) if isinstance(lp, (cst.For, cst.While))]
+        cand = loops[-1] if loops else None
+        if cand is None or (loop is not None and cand is not loop):
+            raise ValueError(f"the `+=` on `{label}` are not all in one loop")
+        loop = cand
+    assert loop is not None
+    try:
+        ctx.statement_of(loop)
+    except Exception:
+        raise ValueError("the loop is on a one-line suite") from None
+    targets = {id(a.target) for a in augs}
+    for r in refs(ctx, root, loop):
+        par = ctx.parent(r)
+        if isinstance(par, cst.Attribute) and par.value is r:
+            if id(par) in targets:
+                continue
+            if par.attr.value == attr:
+                raise ValueError(f"`{label}` is read inside the loop")
+            call = ctx.parent(par)
+            if isinstance(call, cst.Call) and call.func is par:
+                raise ValueError(f"`{root}.{par.attr.value}()` is called in the loop and could read `{label}`")
+            continue
+        raise ValueError(f"`{root}` itself is used in the loop (`{ctx.code(par).strip()[:40]}`)")
+    if any(isinstance(n, (cst.Yield, cst.Await)) for n in walk(loop)):
+        raise ValueError("the loop yields; the attribute would be observed between iterations")
+    for a in augs:  # the attribute's type is unknown, so the added values must be str on evidence
+        if not str_looking(ctx, a.value):
+            raise ValueError(f"`{ctx.code(a.value).strip()}` added to `{label}` is not known to be a str")
+    parts = ctx.fresh(f"{attr.lstrip('_')}_parts")
+    for a in augs:
+        ctx.replace(a, cst.Expr(cst.Call(func=cst.Attribute(cst.Name(parts), cst.Name("append")),
+                                         args=[cst.Arg(value=a.value)])))
+    ctx.insert_before(loop, f"{parts} = []")  # type: ignore[arg-type]
+    join = cst.parse_statement(f'{label} += "".join({parts})\n')
+
+    def wrap(updated: cst.CSTNode) -> cst.CSTNode:
+        return cst.Try(body=cst.IndentedBlock([updated.with_changes(leading_lines=[])]),  # type: ignore[list-item]
+                       finalbody=cst.Finally(body=cst.IndentedBlock([join])))
+
+    ctx.replace(loop, wrap)
+    return f"`{label}` gets its parts joined once, in a `finally:` after the loop ({len(augs)} append site(s))"
+
+
 @codemod("string-concat-in-loop", "string-concat-to-join", SUMMARY)
 def run(ctx: FunctionContext) -> str:
     done: list[str] = []
     skipped: list[str] = []
+    for (root, attr), augs in _attr_growths(ctx).items():
+        try:
+            done.append(_one_attr(ctx, root, attr, augs))
+        except ValueError as exc:
+            skipped.append(str(exc))
     names = []
     for aug in iter_nodes(ctx.func.body, (cst.AugAssign, cst.Assign)):
         site = aug.target if isinstance(aug, cst.AugAssign) else (aug.targets[0].target if aug.targets else None)
