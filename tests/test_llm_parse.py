@@ -84,6 +84,11 @@ def test_other_file_is_refused(reply: str) -> None:
     assert parsed.problem.startswith("refused: reply edits another file")
 
 
+def test_markdown_rules_and_tables_are_not_diff_headers() -> None:
+    reply = f"Analysis\n---\nSome prose\n\n| a | b |\n--- | ---\n\n```python\n{GOOD}```\n---\nDone"
+    assert parse_reply(reply, "f", "pkg/mod.py").code == GOOD
+
+
 def test_same_file_marker_is_accepted() -> None:
     parsed = parse_reply(f"```python\n# file: pkg/mod.py\n{GOOD}```", "f", "pkg/mod.py")
     assert parsed.code == GOOD

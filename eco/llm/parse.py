@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.MULTILINE)
 _PY_INFOS = {"", "python", "py", "python3", "py3", "pycon", "ipython"}
-_DIFF_HEADER = re.compile(r"^(?:---|\+\+\+)\s+(?:[ab]/)?(?P<path>[^\s]+)", re.MULTILINE)
+_DIFF_HEADER = re.compile(r"^(?:---|\+\+\+)[ \t]+(?:[ab]/)?(?P<path>[^\s]+)", re.MULTILINE)
 _DIFF_GIT = re.compile(r"^diff --git a/(?P<a>\S+) b/(?P<b>\S+)", re.MULTILINE)
 _FILE_MARKER = re.compile(
     r"^[ \t]*(?:#|//)[ \t]*(?:file(?:name)?|path)[ \t]*:[ \t]*(?P<path>\S+)", re.IGNORECASE | re.MULTILINE
@@ -76,8 +76,8 @@ def _other_file(text: str, path: str) -> str | None:
     mentioned += [m.group("path") for m in _FILE_MARKER.finditer(text)]
     for other in mentioned:
         candidate = _norm_path(other)
-        if candidate in ("/dev/null", "dev/null"):
-            continue
+        if candidate in ("/dev/null", "dev/null") or not re.search(r"[./]", candidate) or "|" in candidate:
+            continue  # markdown rules and tables, not file names
         if candidate != ours and not ours.endswith("/" + candidate) and not candidate.endswith("/" + ours):
             return other
     return None
