@@ -146,6 +146,7 @@ class _Run:
                                   patches_dir=str(ws.target.patches_dir))
         self._validator: Validator | None = None
         self._drafter: Any = None
+        self._pos, self._total = 0, None  # position in the findings, for the progress bar
 
     # -- upstream stages (other modules), each optional when its module is absent
 
@@ -320,7 +321,7 @@ class _Run:
         return made
 
     def _draft(self, request: DraftRequest) -> Draft:
-        self.progress("draft", 0, None, request.qualname)
+        self.progress("findings", self._pos, self._total, f"draft {request.qualname}")
         t0 = time.perf_counter()
         error = ""
         chosen: DraftResult | None = None
@@ -371,7 +372,7 @@ class _Run:
             v = s.scalar(select(Validation).where(Validation.draft_id == draft_id))
             diff = d.diff
         if v is None:
-            self.progress("validate", 0, None, request.qualname)
+            self.progress("findings", self._pos, self._total, f"validate {request.qualname}")
             t0 = time.perf_counter()
             try:
                 new_source = source_from_diff(request.file_source, request.path, diff)
@@ -399,7 +400,7 @@ class _Run:
     def emit(self, draft_id: int, number: int | None = None) -> None:
         t0 = time.perf_counter()
         rewrite = number is not None
-        self.progress("emit", 0, None, "")
+        self.progress("findings", self._pos, self._total, "emit")
         with self.ws.store.session() as s:
             d = s.get(Draft, draft_id)
             v = s.scalar(select(Validation).where(Validation.draft_id == draft_id))
@@ -555,7 +556,9 @@ def run_pipeline(
         patched = run._patched_functions()
         drafted = 0
         total = len(findings)
+        run._total = total
         for i, (fid, path, qual, kind) in enumerate(findings):
+            run._pos = i
             run.progress("findings", i, total, qual)
             if (path, qual) in patched:
                 _count(run.summary.skipped, "function_has_patch")

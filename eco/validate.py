@@ -38,6 +38,7 @@ from eco.config import Settings
 
 RUNNER = Path(__file__).resolve().parent / "_bench_runner.py"
 WORKTREE_PREFIX = "eco-wt-"
+BENCH_PREFIX = "eco-bench-"
 # Aim for one benchmark run of the workload in this many seconds (the scale is derived).
 TARGET_RUN_SECONDS = 0.3
 REPLAY_TARGET_SECONDS = 0.05
@@ -128,12 +129,17 @@ def prune_stale_worktrees(repo_root: Path) -> int:
         if not line.startswith("worktree "):
             continue
         path = Path(line[len("worktree "):])
-        m = re.match(rf"{WORKTREE_PREFIX}(\d+)-", path.name)
+        m = re.match(rf"{WORKTREE_PREFIX}(\d+)-", path.parent.name)
         if m and not _pid_alive(int(m.group(1))):
             _git(repo_root, "worktree", "remove", "--force", str(path), check=False)
-            shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(path.parent, ignore_errors=True)
             removed += 1
     _git(repo_root, "worktree", "prune", check=False)
+    # scratch folders of killed runs (timings, captured inputs)
+    for scratch in Path(tempfile.gettempdir()).glob(f"{BENCH_PREFIX}*"):
+        m = re.match(rf"{BENCH_PREFIX}(\d+)-", scratch.name)
+        if m and not _pid_alive(int(m.group(1))):
+            shutil.rmtree(scratch, ignore_errors=True)
     return removed
 
 
@@ -251,7 +257,7 @@ class Validator:
         self._base_tests: CommandResult | None = None
         self._scale: float | None = None
         self._captured: dict[tuple[str, str], Path | None] = {}
-        self._tmp = Path(tempfile.mkdtemp(prefix="eco-bench-"))
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{BENCH_PREFIX}{os.getpid()}-"))
         self._base_cm: Any = None
         self._base_wt: Path | None = None
 

@@ -190,3 +190,22 @@ def test_clean_env_strips_secrets(monkeypatch) -> None:
     env = clean_env()
     assert not {"OPENAI_API_KEY", "MY_SERVICE_TOKEN", "DB_PASSWORD"} & set(env)
     assert "PATH" in env
+
+
+def test_worktrees_of_a_killed_run_are_pruned(make_repo, tmp_path) -> None:
+    import tempfile
+
+    from eco.validate import WORKTREE_PREFIX, prune_stale_worktrees
+
+    root = tiny_repo(make_repo)
+    before = state(root)
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid is now free: the "killed run"
+    parent = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{dead.pid}-"))
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(parent / "wt"), "HEAD"], cwd=root, check=True)
+    live = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{__import__('os').getpid()}-"))
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(live / "wt"), "HEAD"], cwd=root, check=True)
+    assert prune_stale_worktrees(root) == 1
+    assert not parent.exists() and (live / "wt").is_dir()  # a running eco's worktree is left alone
+    subprocess.run(["git", "worktree", "remove", "--force", str(live / "wt")], cwd=root, check=True)
+    assert state(root) == before

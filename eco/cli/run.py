@@ -77,7 +77,7 @@ def patch_table(summary: RunSummary) -> Table:
         table.add_column(col)
     for p in summary.patches:
         sp = "-" if p["speedup"] is None else f"{p['speedup']:+.0%} ({p['ci_low']:+.0%} .. {p['ci_high']:+.0%})"
-        table.add_row(str(p["number"]), f"{p['path']}::{p['qualname']}", p["kind"], sp, p["status"])
+        table.add_row(str(p["number"]), p["qualname"], p["kind"], sp, p["status"])
     return table
 
 
