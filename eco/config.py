@@ -81,7 +81,7 @@ class Settings:
     benchmark_runs: int = 5
     benchmark_max_runs: int = 10  # more interleaved runs when the first ones are promising but inconclusive
     benchmark_timeout: float = 120.0
-    benchmark_scale: float | None = None  # workload.py --scale; None: derived so one run takes ~0.3 s
+    benchmark_scale: float | None = None  # workload.py --scale; None: derived so one run takes ~0.25 s
     speedup_floor: float = 0.05
     limit: int | None = None
     # pipeline

@@ -40,7 +40,7 @@ RUNNER = Path(__file__).resolve().parent / "_bench_runner.py"
 WORKTREE_PREFIX = "eco-wt-"
 BENCH_PREFIX = "eco-bench-"
 # Aim for one benchmark run of the workload in this many seconds (the scale is derived).
-TARGET_RUN_SECONDS = 0.3
+TARGET_RUN_SECONDS = 0.25
 REPLAY_TARGET_SECONDS = 0.05
 _SECRET_ENV = re.compile(r"(_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.I)
 
