@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eco.detect.evaluate import load_labels, score_tree  # noqa: E402
+from eco.detect.evaluate import check_fix_pairs, load_labels, score_tree  # noqa: E402
 
 
 def main() -> int:
@@ -54,6 +54,22 @@ def main() -> int:
         print("findings not in the ground truth:")
         for path, fn, kind, line in score.false_findings:
             print(f"  {path}::{fn} line {line} [{kind}]")
+
+    builder = args.sample / "build_history.py"
+    if builder.is_file():
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = Path(tmp) / "sample"
+            subprocess.run([sys.executable, str(builder), str(dest)], check=True, capture_output=True, timeout=600)
+            checks = check_fix_pairs(dest, truth)
+        print()
+        print("historical performance fixes (detector of the fixed kind on the function before / after the fix):")
+        for c in checks:
+            print(f"  {c.kind:34} {c.function:28} before={'fires' if c.before_fires else 'silent':6} "
+                  f"after={'fires' if c.after_fires else 'silent':6} {'ok' if c.ok else 'WRONG'}")
+        print(f"fix pairs right: {sum(c.ok for c in checks)}/{len(checks)}")
     return 0
 
 

@@ -24,6 +24,7 @@ import json
 import re
 import symtable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from eco.config import Settings
@@ -48,11 +49,17 @@ def _symtable(code: str) -> symtable.SymbolTable | None:
 
 
 def module_names(file_source: str) -> tuple[set[str], bool]:
+    names, star = _module_names(file_source)
+    return set(names), star
+
+
+@lru_cache(maxsize=32)  # the same file is checked for every draft of every function in it
+def _module_names(file_source: str) -> tuple[frozenset[str], bool]:
     """Names bound at module level (and globals assigned inside functions); and whether a star import hides more."""
     star = bool(re.search(r"^\s*from\s+\S+\s+import\s+\*", file_source, re.MULTILINE))
     table = _symtable(file_source)
     if table is None:
-        return set(), True  # cannot know: behave as if anything may exist
+        return frozenset(), True  # cannot know: behave as if anything may exist
     names = {
         s.get_name() for s in table.get_symbols()
         if s.is_assigned() or s.is_imported() or s.is_namespace() or getattr(s, "is_type_parameter", lambda: False)()
@@ -64,24 +71,25 @@ def module_names(file_source: str) -> tuple[set[str], bool]:
             if s.is_declared_global() and s.is_assigned():
                 names.add(s.get_name())
         stack.extend(t.get_children())
-    return names, star
+    return frozenset(names), star
 
 
-def class_body_names(file_source: str, qualname: str) -> set[str]:
+@lru_cache(maxsize=32)
+def class_body_names(file_source: str, qualname: str) -> frozenset[str]:
     """Names bound in the enclosing class body (visible to decorators and defaults of a method)."""
     parts = [p for p in qualname.split(".") if p != "<locals>"]
     if len(parts) < 2:
-        return set()
+        return frozenset()
     try:
         tree = ast.parse(file_source)
     except (SyntaxError, ValueError):
-        return set()
+        return frozenset()
     body: list[ast.stmt] = tree.body
     cls = None
     for name in parts[:-1]:
         cls = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == name), None)
         if cls is None:
-            return set()
+            return frozenset()
         body = cls.body
     names: set[str] = set()
     for node in body:
@@ -90,7 +98,7 @@ def class_body_names(file_source: str, qualname: str) -> set[str]:
         for sub in ast.walk(node) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else ():
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 names.add(sub.id)
-    return names
+    return frozenset(names)
 
 
 def free_global_names(code: str) -> tuple[set[str], set[str]]:
@@ -216,6 +224,7 @@ class ReviewVerdict:
     revised: DraftResult | None = None
     rounds: int = 0  # LLM review calls made
     used_llm: bool = False
+    retries: list[Any] = field(default_factory=list)  # eco.llm.client.RetryEvent of the review calls
 
     @property
     def accepted(self) -> bool:
@@ -291,11 +300,18 @@ def self_review(
         return ReviewVerdict("accept", ["structural checks passed"])
 
     from eco.llm.client import ChatClient
-    from eco.llm.parse import parse_reply
-    from eco.llm.prompts import base_variables, build_prompt, checklist_for
-    from eco.llm.redact import Redactor
 
     client = ChatClient.from_settings(settings, chat_model)
+    verdict = _review_loop(request, result, settings, client)
+    verdict.retries = list(client.events)
+    return verdict
+
+
+def _review_loop(request: DraftRequest, result: DraftResult, settings: Settings, client: Any) -> ReviewVerdict:
+    from eco.llm.parse import parse_reply
+    from eco.llm.prompts import PromptTooLarge, base_variables, build_prompt, checklist_for
+    from eco.llm.redact import Redactor
+
     current = result
     reasons_so_far: list[str] = []
     rounds = max(0, settings.review_rounds)
@@ -308,10 +324,13 @@ def self_review(
             checklist=checklist_for(request.antipattern.kind),
             drafter=current.drafter,
         )
-        prompt = build_prompt("review", variables, settings.llm_max_prompt_chars, redactor)
+        done = round_no + 1
+        try:
+            prompt = build_prompt("review", variables, settings.llm_max_prompt_chars, redactor)
+        except PromptTooLarge as exc:
+            return ReviewVerdict("reject", reasons_so_far + [f"cannot review: {exc}"], rounds=round_no, used_llm=True)
         text = client.complete(prompt.messages, want_json=True)
         verdict = parse_verdict(text)
-        done = round_no + 1
         if verdict is None:
             return ReviewVerdict("reject", ["malformed review reply: no verdict found"], rounds=done, used_llm=True)
         reasons = verdict["reasons"]

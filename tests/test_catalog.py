@@ -62,7 +62,8 @@ INPUTS: dict[str, list[list[tuple[Any, ...]]]] = {
     "manual-counter": [[(["a", "b", "a"],)]],
     "manual-defaultdict": [[([{"status": 200}, {"status": 404}, {"status": 200}],)]],
     "manual-list-comprehension": [[([{"status": 200, "path": "/a"}, {"status": 404, "path": "/b"}],)]],
-    "missing-cache-pure-function": [[(0,), (1,), (15,)]],
+    "missing-cache-pure-function": [[(0,), (1,), (15,)], [("Mozilla Firefox/119",), ("curl",), ("Chrome/1 Safari/2",)]],
+    "loop-invariant-sort": [[([5, 1, 4, 2, 3],), ([7],)]],
     "needless-list-copy": [[(["B", "a", "b"],)], [([1.0, 2.5],), ([],)]],
     "nested-loop-join": [
         [([{"id": 1, "customer_id": 7}, {"id": 2, "customer_id": 8}], [{"id": 7, "name": "x"}, {"id": 7, "name": "y"}]),],
@@ -239,7 +240,7 @@ def test_sync_is_idempotent_and_keeps_weight(tmp_path: Path) -> None:
 
 # -- CLI ---------------------------------------------------------------------------------------
 def _eco(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "eco", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -295,3 +296,16 @@ def test_cli_list_show_json_and_unknown(repo_with_mined: Path) -> None:
 def test_cli_rejects_bad_source(repo_with_mined: Path) -> None:
     res = _eco("antipatterns", "list", "--repo", str(repo_with_mined), "--source", "bogus", cwd=repo_with_mined)
     assert res.returncode == 2 and "--source" in res.stderr
+
+
+def test_cli_reads_user_catalog_dirs_and_reports_bad_files(make_repo) -> None:
+    repo = make_repo({"pyproject.toml": '[tool.eco]\ncatalog_dirs = ["perf-catalog"]\n'})
+    _write(repo / "perf-catalog", "team-rule", GOOD.format(id="team-rule", category="caching"))
+    res = _eco("antipatterns", "show", "team-rule", "--repo", str(repo), "--json", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["category"] == "caching"
+
+    _write(repo / "perf-catalog", "broken", GOOD.format(id="broken", category="nope"))
+    res = _eco("antipatterns", "list", "--repo", str(repo), cwd=repo)
+    assert res.returncode == 2
+    assert "broken.toml" in res.stderr and "'category'" in res.stderr and "Traceback" not in res.stderr

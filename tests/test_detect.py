@@ -224,6 +224,75 @@ def f(n, out):
     out.append(n)
     return f(n - 1, out) + f(n - 2, out) if n > 1 else n
 """),
+    ("missing-cache-pure-function", """
+_UNITS = ("B", "KiB", "MiB")
+def format_bytes(n: float) -> str:  # no text argument: floats rarely repeat
+    for unit in _UNITS:
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return "big"
+"""),
+    ("missing-cache-pure-function", """
+_WORDS = ("a", "b")
+def tokens(text: str) -> list[str]:  # returns a mutable list: a cache would share it
+    out = []
+    for w in _WORDS:
+        if w in text:
+            out.append(w)
+    return out
+"""),
+    ("missing-cache-pure-function", """
+RULES = ("a", "b")
+SEEN = []
+def classify(agent: str) -> str:
+    for r in RULES:
+        if r in agent:
+            SEEN.append(agent)  # side effect on module state
+            return r
+    return "-"
+"""),
+    ("missing-cache-pure-function", """
+RULES = ("a", "b")
+def classify(agent: str) -> str:
+    for r in RULES:
+        if r in agent:
+            print(r)
+            return r
+    return "-"
+"""),
+    ("missing-cache-pure-function", """
+from functools import lru_cache
+RULES = ("a", "b")
+@lru_cache(maxsize=None)
+def classify(agent: str) -> str:
+    for r in RULES:
+        if r in agent:
+            return r
+    return "-"
+"""),
+    ("missing-cache-pure-function", """
+def classify(agent: str, rules: tuple) -> str:
+    for r in rules:  # the table is an argument, not a constant
+        if r in agent:
+            return r
+    return "-"
+"""),
+    ("loop-invariant-sort", """
+def f(rows, key):
+    out = []
+    for row in rows:
+        out.append(sorted(row, key=key))  # depends on the loop variable
+    for x in sorted(key):  # the iterable is evaluated once
+        out.append(x)
+    return out
+"""),
+    ("loop-invariant-sort", """
+def f(rows, xs):
+    for row in rows:
+        xs.append(row)
+        print(sorted(xs))  # the data changes every iteration
+"""),
     ("any-all-list-comprehension", """
 def f(xs):
     return any(x > 0 for x in xs) and all([1, 2])
@@ -274,6 +343,11 @@ def f(items: list):
 def f(self):
     for key in self.keys[:]:
         self.drop(key)  # a method may change self.keys
+"""),
+    ("needless-list-copy", """
+def close_all(registry):
+    for conn in list(registry.values()):
+        conn.close()  # close() removes conn from the registry: the snapshot is needed
 """),
     ("needless-list-copy", """
 def f(gen):
@@ -521,6 +595,22 @@ def paths(r, c):
 def f(xs, k):
     return sorted(xs, key=abs)[-k:]
 """),
+    ("missing-cache-pure-function", """
+_TABLE = ((0, 9, "a"), (10, 19, "b"))
+def lookup(ip: str, strict: bool = False) -> str | None:
+    value = int(ip)
+    for lo, hi, name in _TABLE:
+        if lo <= value <= hi:
+            return name
+    return None
+"""),
+    ("loop-invariant-sort", """
+def f(values, qs):
+    out = []
+    for q in qs:
+        out.append(sorted(values, key=abs)[q])
+    return out
+"""),
     ("string-concat-in-loop", """
     def write(self, rows):
         for row in rows:
@@ -623,3 +713,36 @@ def outer(xs):
     return inner(xs)
 """
     assert detect("list-membership-in-loop", code) == []
+
+
+def test_user_catalog_dirs_add_treesitter_detectors(tmp_path) -> None:
+    from eco.detect import use_catalog_dirs
+
+    (tmp_path / "eval-in-loop.toml").write_text('''
+id = "eval-in-loop"
+title = "eval in a loop"
+category = "other"
+language = "python"
+summary = "eval() parses its argument on every call."
+why = "Parsing is slow."
+instead = "Parse once."
+fixable = false
+tags = []
+[[examples]]
+before = "for s in xs:\\n    eval(s)\\n"
+after = "for s in xs:\\n    int(s)\\n"
+[detector]
+kind = "treesitter"
+query = """((call function: (identifier) @fn) @match (#eq? @fn "eval"))"""
+''')
+    code = "def f(xs):\n    return [eval(x) for x in xs]\n"
+    assert detect("eval-in-loop", code) == []
+    use_catalog_dirs([tmp_path])
+    try:
+        [ev] = detect("eval-in-loop", code)
+        assert ev.line == 2 and ev.kind == "eval-in-loop"
+        assert any(e.kind == "eval-in-loop" for e in detect_all(code))
+        assert detect("eval-in-loop", code, language="javascript") == []
+    finally:
+        use_catalog_dirs(None)
+    assert detect("eval-in-loop", code) == []

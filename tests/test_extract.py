@@ -59,3 +59,10 @@ def test_detect_language() -> None:
     assert detect_language("x/y.py") == "python"
     assert detect_language("a.hpp") == "cpp"
     assert detect_language("README.md") is None
+
+
+def test_form_feed_does_not_shift_lines() -> None:
+    src = "def a():\n    return 1\n\x0c\ndef b():\n    return 2\n"
+    fns = {f.qualname: f for f in extract_functions(src, "python")}
+    assert fns["b"].code == "def b():\n    return 2"
+    assert fns["b"].start_line == 4

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -62,6 +61,12 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Speed up CI by caching wheels", None),
         ("Mark test_big as slow", None),
         ('Revert "Speed up the tokenizer"', None),
+        ("Fast path for the bounded case", 1.0),
+        ("Improve islice memory usage", 1.0),
+        ("Hoist constant tuple out of loop", 1.0),
+        ("Add __slots__ to Node", 1.0),
+        ("relax speedups str check", None),  # the C module is called "speedups"
+        ("Bump actions/cache from 3.0.1 to 3.0.2", 0.5),  # weak alone; the non-code rule vetoes it
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:
@@ -83,6 +88,12 @@ def test_message_keywords(builtin: RuleSet, message: str, expected: float | None
 )
 def test_perf_annotations(builtin: RuleSet, message: str, fires: bool) -> None:
     assert (score_of(builtin, "perf-annotations", view(message)) is not None) is fires
+
+
+@pytest.mark.parametrize("subject", ["refactor: add slots=True to dataclasses", "perf(tests): disable GC while collecting", "docs: faster build"])
+def test_non_product_conventional_types_count_against(builtin: RuleSet, subject: str) -> None:
+    assert score_of(builtin, "perf-annotations", view(subject)) == -1.0
+    assert judge(view(subject), builtin, 1.0).perf is False
 
 
 def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:

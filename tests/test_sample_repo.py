@@ -12,6 +12,8 @@ import pytest
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_repo"
 BUILD = SAMPLE / "build_history.py"
+pytestmark = pytest.mark.slow  # end-to-end: builds the sample history and runs its tests
+
 TRUTH = tomllib.loads((SAMPLE / "GROUND_TRUTH.toml").read_text(encoding="utf-8"))
 
 

@@ -256,6 +256,18 @@ def test_endpoint_without_json_mode_falls_back(llm_server) -> None:
     assert result.verdict == "accept"
     first, second = llm_server.chat_requests
     assert "response_format" in first.json and "response_format" not in second.json
+    assert [e.reason for e in result.retries] == ["400-json-mode-unsupported"]
+    llm_server.reply(verdict_json("accept", ["ok"]))  # the endpoint is remembered: no second probe
+    assert self_review(request(), draft(GOOD), llm_settings(llm_server)).verdict == "accept"
+    assert len(llm_server.chat_requests) == 3 and "response_format" not in llm_server.chat_requests[2].json
+
+
+def test_review_retries_are_reported(llm_server) -> None:
+    llm_server.error(503, "busy")
+    llm_server.reply(verdict_json("accept", ["ok"]))
+    result = self_review(request(), draft(GOOD), llm_settings(llm_server))
+    assert result.verdict == "accept" and [e.reason for e in result.retries] == ["503"]
+    assert len(llm_server.chat_requests) == 2
 
 
 def test_review_endpoint_failure_raises(llm_server) -> None:
@@ -283,3 +295,27 @@ def test_parse_verdict(text: str, verdict: str) -> None:
 def test_parse_verdict_rejects_garbage() -> None:
     assert parse_verdict('{"verdict": "maybe"}') is None
     assert parse_verdict("no idea") is None
+
+
+def test_review_never_sends_secrets_and_restores_them_in_revisions(llm_server) -> None:
+    original = "def select(xs, ys):\n    db = connect(password=\"hunter22x\")\n    return [x for x in xs if x in ys]\n"
+    new = "def select(xs, ys):\n    db = connect(password=\"hunter22x\")\n    w = set(ys)\n    return [x for x in xs if x in w]\n"
+
+    def revise_echo(recorded) -> str:
+        line = next(l for l in recorded.prompt_text.splitlines() if "db = connect(" in l)
+        code = f"def select(xs, ys):\n    {line.strip()}\n    w = frozenset(ys)\n    return [x for x in xs if x in w]\n"
+        return verdict_json("revise", ["frozenset"], code)
+
+    llm_server.reply_with(revise_echo)
+    llm_server.reply(verdict_json("accept", []))
+    result = self_review(request(code=original), draft(new), llm_settings(llm_server))
+    assert all("hunter22x" not in r.text for r in llm_server.chat_requests)
+    assert "ECO_REDACTED_" in llm_server.chat_requests[0].text
+    assert result.verdict == "accept" and result.revised is not None
+    assert 'connect(password="hunter22x")' in result.revised.new_code
+
+
+def test_review_prompt_too_large_is_reject(llm_server) -> None:
+    result = self_review(request(), draft(GOOD), llm_settings(llm_server, llm_max_prompt_chars=500))
+    assert result.verdict == "reject" and "cannot review" in result.reasons[0]
+    assert llm_server.requests == []

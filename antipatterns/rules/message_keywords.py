@@ -32,7 +32,11 @@ NEGATIVE = re.compile(
 
 STRONG = re.compile(
     r"""
-    \bspeed(?:s|ed)?[- ]?ups?\b | \bfaster\b | \bperformance\b | \bperf\b | \bquadratic\b | \bO\(n\s*(?:\^|\*\*)?\s*2\)
+    \bspeed(?:s|ed)?[- ]up\b | \bspeedup\b | \b(?:some|various|minor|small|several|more|big|major|\d+)\s+speedups\b | \bspeedups\s+(?:for|of|in|to)\b
+  | \bsped[- ]up\b | \bfaster\b | \bfast[- ]paths?\b | \bhoist(?:s|ed|ing)?\b | \bvectori[sz](?:e|es|ed|ing|ation)\b
+  | \bmemory\s+(?:usage|consumption|footprint|efficien\w*|use|overhead|pressure)\b
+  | \b(?:reduce[sd]?|reducing|lower(?:s|ed)?|less|improve[sd]?|save[sd]?|saving|smaller|decrease[sd]?)\s+(?:\w+\s+)?(?:peak\s+)?memory\b
+  | \bavoid(?:s|ed|ing)?\s+(?:the\s+)?(?:cost|overhead)\b | \b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b | \bperformance\b | \bperf\b | \bquadratic\b | \bO\(n\s*(?:\^|\*\*)?\s*2\)
   | O\(n²\) | \bbottlenecks?\b | \bhot[- ]?(?:path|loop|spot)s?\b | \bslow(?:ness|down)?\b | \bspeed\b
   | \boptimi[sz](?:e|es|ed|ing|ation|ations)\b | \bquicker\b | \bexponential\s+(?:time|blow)
     """,
@@ -43,7 +47,7 @@ WEAK = re.compile(
     \bcach(?:e|es|ed|ing)\b | \bmemoi[sz](?:e|es|ed|ation|ing)\b | \befficien(?:t|tly|cy)\b | \binefficien(?:t|cy)\b
   | \bavoid(?:s|ed|ing)?\s+(?:re-?)?(?:comput|calculat|pars|compil|scan|iterat|copy|copies|allocat|sort|lookup|quadratic|repeated|redundant|unnecessary|needless|extra)
   | \b(?:redundant|repeated|unnecessary|needless|extra)\s+(?:work|computation|calls?|copies|copy|lookups?|parsing|allocations?|iterations?|passes)
-  | \b(?:hoist|precompil|pre-compil)\w* | \boverhead\b | \bexpensive\b | \bcheaper\b | \blatency\b | \bthroughput\b
+  | \b(?:precompil|pre-compil)\w* | \boverhead\b | \bexpensive\b | \bcheaper\b | \blatency\b | \bthroughput\b
   | \breduce[sd]?\s+(?:memory|allocations?|time|calls|copies|work|overhead|cost) | \bO\(1\) | \bO\(n\)|\bO\(log | \bconstant[- ]time\b | \blinear[- ]time\b
   | \b(?:use|using|switch\s+to)\s+(?:a\s+)?(?:set|frozenset|dict|deque|heapq?|generator|join|counter)\b
   | \blazy\b | \blazily\b
@@ -59,6 +63,9 @@ class MessageKeywords(Rule):
     max_score = 1.0
 
     def score(self, commit: CommitView) -> RuleHit | None:
+        message = commit.message
+        if not (STRONG.search(message) or WEAK.search(message)):
+            return None  # most commits: no need to strip look-alike phrases first
         subject = NEGATIVE.sub(" ", commit.subject)
         body = NEGATIVE.sub(" ", "\n".join(ln for ln in commit.body.splitlines() if not ln.lstrip().startswith(("Signed-off-by", "Co-authored-by", "(cherry picked"))))
         for text, where, strong_w, weak_w in ((subject, "subject", 1.0, 0.5), (body, "body", 0.5, 0.25)):

@@ -20,17 +20,22 @@ MEASURED = re.compile(
     re.I | re.X,
 )
 REVERT = re.compile(r"^revert\b", re.I)
+# Conventional-commit types that say "not a change to how fast the product runs".
+OTHER_TYPE = re.compile(r"^(?:refactor|docs?|tests?|ci|chore|build|style|release)(?:\([^)]*\))?!?:\s|^perf\((?:tests?|ci|docs?|build|bench\w*)\)!?:", re.I)
 
 
 class PerfAnnotations(Rule):
-    """A `perf:` conventional-commit type, a `Performance:` trailer, or a measured result ("2.3x faster")."""
+    """A `perf:` conventional-commit type, a `Performance:` trailer, or a measured result ("2.3x faster"); `refactor:`, `docs:`, `perf(tests):` count against."""
 
     name = "perf-annotations"
     max_score = 2.0
+    # negative for other conventional types: a refactor that mentions speed is usually not a fix
 
     def score(self, commit: CommitView) -> RuleHit | None:
         if REVERT.search(commit.subject):
             return None
+        if OTHER_TYPE.search(commit.subject):
+            return RuleHit(-1.0, f"conventional-commit type {commit.subject.split(':', 1)[0]!r} is not a product change")
         score, reasons = 0.0, []
         if CONVENTIONAL.search(commit.subject):
             score += 1.5

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.syntax import Syntax
@@ -65,9 +66,13 @@ def list_command(
         if json_out:
             print_json([antipattern_dict(r) for r in rows])
             return
-        table = Table(title=f"{len(rows)} anti-patterns", show_lines=False)
-        for col in ("key", "kind", "category", "source", "occurrences", "title"):
-            table.add_column(col, justify="right" if col == "occurrences" else "left", no_wrap=col in {"key", "kind"})
+        table = Table(title=f"{len(rows)} anti-patterns", box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("key", overflow="fold")
+        table.add_column("kind", overflow="fold")
+        table.add_column("category", overflow="fold")
+        table.add_column("source", no_wrap=True)
+        table.add_column("occ.", justify="right", no_wrap=True)
+        table.add_column("title", overflow="fold")
         for r in rows:
             table.add_row(r.key, r.kind, r.category, r.source, str(r.occurrences), r.title)
         console.print(table)

@@ -122,7 +122,9 @@ def extract_functions(source: bytes | str, language: str, path: str = "") -> lis
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
     tree = parser_for(language).parse(data)
     scopes, funcs = _SCOPES[language], _FUNCTIONS[language]
-    all_lines = data.decode("utf-8", "replace").splitlines()  # once per file, not once per function
+    # tree-sitter counts rows by "\n" only; str.splitlines() would also split on form feeds and
+    # other separators and shift every function after one.
+    lines = data.decode("utf-8", "replace").split("\n")
     out: list[Function] = []
 
     def visit(node: Node, prefix: list[str]) -> None:
@@ -136,7 +138,7 @@ def extract_functions(source: bytes | str, language: str, path: str = "") -> lis
                 qual = ".".join(prefix + [name or "<anonymous>"])
                 start, end = outer.start_point[0], outer.end_point[0]
                 # Whole lines, so the code can be spliced back into the file line by line.
-                code = "\n".join(all_lines[start : end + 1])
+                code = "\n".join(line.rstrip("\r") for line in lines[start : end + 1])
                 out.append(
                     Function(
                         path=path,

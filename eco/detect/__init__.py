@@ -11,6 +11,7 @@ Public API: :class:`Evidence`, :func:`detect`, :func:`detect_all`, :func:`has_de
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from eco.detect.base import REGISTRY, Context, Evidence, parse_snippet
@@ -19,7 +20,20 @@ from eco.detect import copies as _copies  # noqa: F401
 from eco.detect import loops as _loops  # noqa: F401
 from eco.detect import treesitter as _treesitter
 
-__all__ = ["Evidence", "detect", "detect_all", "has_detector", "detector_specs", "REGISTRY"]
+__all__ = ["Evidence", "detect", "detect_all", "has_detector", "detector_specs", "use_catalog_dirs", "REGISTRY"]
+
+
+_extra_dirs: tuple[Path, ...] = ()
+
+
+def use_catalog_dirs(extra_dirs: list[Path] | None) -> None:
+    """Also use the detectors declared by the catalog entries in ``extra_dirs`` (the
+    ``catalog_dirs`` setting); a user entry with a built-in id replaces the built-in one."""
+    global _extra_dirs
+    new = tuple(Path(d) for d in extra_dirs or ())
+    if new != _extra_dirs:
+        _extra_dirs = new
+        _builtin_specs.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -27,9 +41,9 @@ def _builtin_specs() -> dict[str, dict[str, Any]]:
     from eco.mine.catalog import load_catalog
 
     specs = {}
-    for entry in load_catalog():
+    for entry in load_catalog(list(_extra_dirs) or None):
         if entry.detector:
-            specs[entry.id] = {**entry.detector, "message": entry.summary}
+            specs[entry.id] = {**entry.detector, "message": entry.summary, "language": entry.language}
     return specs
 
 
@@ -58,6 +72,8 @@ def has_detector(kind: str) -> bool:
 
 
 def _run(kind: str, spec: dict[str, Any], code: str, language: str, ctx: Context | None) -> list[Evidence]:
+    if spec.get("language", "python") != language:
+        return []
     if spec.get("kind") == "treesitter":
         return _treesitter.run_query(kind, spec.get("query", ""), code, language, spec.get("message"))
     if language != "python" or ctx is None:

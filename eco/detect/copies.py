@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from eco.detect.base import (
@@ -158,7 +159,7 @@ def needless_list_copy(ctx: Context) -> Iterator[Finding]:
                 # list(d.items()): a snapshot is only needed when the loop changes d
                 owner = src.func.value  # type: ignore[attr-defined]
                 if isinstance(owner, ast.Name) and not ctx.mutated_in(owner.id, loop) and owner.id not in ctx.varying(loop) \
-                        and not any(_handed_out(owner.id, st) for st in loop.body):
+                        and not any(_handed_out(owner.id, st) for st in loop.body) and not _foreign_code(ctx, loop):
                     yield loop, f"the loop iterates a list copy of {owner.id}.{method_name(src)}() but never changes {owner.id}; iterate the view"
                 continue
         elif isinstance(it, ast.Call) and method_name(it) == "copy" and not it.args:
@@ -171,7 +172,45 @@ def needless_list_copy(ctx: Context) -> Iterator[Finding]:
         base = src.id
         if ctx.mutated_in(base, loop) or base in ctx.varying(loop) or any(_handed_out(base, st) for st in loop.body):
             continue
+        if _foreign_code(ctx, loop):
+            continue
         yield loop, "the loop iterates a copy of a container it never modifies; iterate the original"
+
+
+_SAFE_BUILTINS = frozenset({
+    "len", "str", "int", "float", "bool", "abs", "min", "max", "round", "isinstance", "sorted", "sum",
+    "tuple", "list", "set", "frozenset", "dict", "repr", "format", "enumerate", "zip", "range", "any", "all",
+})
+
+
+def _foreign_code(ctx: Context, loop: ast.AST) -> bool:
+    """The loop body may run code that could reach the iterated container through another
+    reference: a call to anything but safe builtins or methods of the function's own locals,
+    or a yield (the consumer runs while the loop is suspended)."""
+    scope = ctx.scope_of(loop)
+    params = set()
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        params = {a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]}
+    # locals that certainly hold a fresh built-in container or scalar (not loop items or arguments)
+    local = {
+        name for name in ctx.bindings(scope)
+        if name not in params and ctx.kind_of_name(name, loop) in {"list", "set", "dict", "str", "bytes", "number"}
+    }
+    for stmt in loop.body:  # type: ignore[attr-defined]
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+                return True
+            if isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Name):
+                    if node.func.id not in _SAFE_BUILTINS:
+                        return True
+                elif isinstance(node.func, ast.Attribute):
+                    base = root_name(node.func.value)
+                    if base is None or base not in local:
+                        return True
+                else:
+                    return True
+    return False
 
 
 def _handed_out(name: str, region: ast.AST) -> bool:
@@ -340,7 +379,10 @@ def startswith_or_chain(ctx: Context) -> Iterator[Finding]:
 
 
 _CACHE_DECORATORS = {"cache", "lru_cache", "cached_property", "cached", "memoize"}
-_IMPURE_CALLS = {"print", "open", "input", "random", "time", "next", "setattr", "exec", "eval"}
+_IMPURE_CALLS = {
+    "print", "open", "input", "random", "time", "datetime", "next", "setattr", "exec", "eval", "os", "sys",
+    "logging", "logger", "log", "subprocess", "uuid", "secrets",
+}
 
 
 @register("missing_cache_pure_function")
@@ -351,6 +393,13 @@ def missing_cache_pure_function(ctx: Context) -> Iterator[Finding]:
             continue
         params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]]
         if not params or params[0] in {"self", "cls"} or fn.args.vararg or fn.args.kwarg:
+            continue
+        table = _scans_constant_table(ctx, fn, params)
+        if table is not None:
+            yield fn, (
+                f"{fn.name}() is a pure function of hashable text arguments that scans the constant table "
+                f"{table} on every call; repeated inputs would be answered by functools.lru_cache"
+            )
             continue
         self_calls = [
             n for n in walk_scope(fn)
@@ -364,6 +413,64 @@ def missing_cache_pure_function(ctx: Context) -> Iterator[Finding]:
         if not _pure(fn, params):
             continue
         yield fn, f"{fn.name}() recomputes the same sub-results recursively ({len(self_calls)} self-calls); memoise it with functools.cache"
+
+
+_HASHABLE_ANN = {"str", "bytes", "int", "float", "bool", "tuple", "Tuple", "frozenset"}
+_CONSTANT_NAME = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
+
+
+def _ann_name(ann: ast.AST | None) -> str | None:
+    if ann is None:
+        return None
+    if isinstance(ann, ast.Subscript):
+        ann = ann.value
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):  # str | None
+        left, right = _ann_name(ann.left), _ann_name(ann.right)
+        if "None" in (left, right):
+            return left if right == "None" else right
+        return None
+    if isinstance(ann, ast.Constant) and ann.value is None:
+        return "None"
+    name = dotted(ann)
+    return name.rsplit(".", 1)[-1] if name else None
+
+
+def _scans_constant_table(ctx: Context, fn: ast.FunctionDef, params: list[str]) -> str | None:
+    """The module-level constant table that ``fn`` loops over, if ``fn`` is a cacheable lookup.
+
+    The shape of a lookup that a cache answers: a module-level function whose parameters are all
+    annotated with hashable scalar types, at least one of them text (the kind of value that
+    repeats: addresses, user agents, paths), a hashable return annotation (a cache must not hand
+    out a shared mutable object), a pure body, and a ``for`` statement over an UPPER_CASE name
+    that is neither a parameter nor a local.
+    """
+    if ctx.scope_of(fn) is not ctx.tree:
+        return None
+    args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+    kinds = [_ann_name(a.annotation) for a in args]
+    if any(k not in _HASHABLE_ANN for k in kinds) or not {"str", "bytes"} & set(kinds):
+        return None
+    if _ann_name(fn.returns) not in _HASHABLE_ANN:
+        return None
+    local = set(ctx.bindings(fn))
+    table = None
+    for node in walk_scope(fn):
+        if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.iter, ast.Name):
+            name = node.iter.id
+            if name not in local and _CONSTANT_NAME.match(name):
+                table = name
+    if table is None or not _pure(fn, params):
+        return None
+    for node in walk_scope(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
+            base = root_name(node.func.value)
+            if base is None or base not in local:
+                return None  # changes state outside the function
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            base = root_name(node.value)
+            if base is None or base not in local or base in params:
+                return None
+    return table
 
 
 def _derived_args(call: ast.Call, params: set[str]) -> bool:

@@ -80,3 +80,49 @@ def score_tree(root: Path, labels: list[Label], package_dirs: tuple[str, ...] = 
                         score.false_findings.append((rel, fn.qualname, ev.kind, ev.line))
     score.missed = [lab for lab in labels if (lab, lab.kind) not in found]
     return score
+
+
+@dataclass(frozen=True)
+class FixCheck:
+    """A labelled performance fix: did the detector for its kind fire before and stay silent after?"""
+
+    subject: str
+    path: str
+    function: str
+    kind: str
+    sha: str
+    before_fires: bool
+    after_fires: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.before_fires and not self.after_fires
+
+
+def check_fix_pairs(repo: Path, ground_truth: Path) -> list[FixCheck]:
+    """For each ``[[perf_fixes]]`` entry, run its kind's detector on the function before and
+    after the commit with that subject in the built sample history at ``repo``."""
+    import subprocess
+
+    from eco.detect import detect
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+    def function_at(rev: str, path: str, qualname: str) -> str | None:
+        src = git("show", f"{rev}:{path}")
+        return next((f.code for f in extract_functions(src, "python", path) if f.qualname == qualname), None)
+
+    data = tomllib.loads(ground_truth.read_text(encoding="utf-8"))
+    out = []
+    for fix in data.get("perf_fixes", []):
+        shas = git("log", "--format=%H", "-F", f"--grep={fix['subject']}").split()
+        if not shas:
+            raise ValueError(f"no commit with subject {fix['subject']!r} in {repo}")
+        before = function_at(shas[0] + "^", fix["path"], fix["function"]) or ""
+        after = function_at(shas[0], fix["path"], fix["function"]) or ""
+        out.append(FixCheck(
+            fix["subject"], fix["path"], fix["function"], fix["antipattern"], shas[0],
+            bool(detect(fix["antipattern"], before)), bool(detect(fix["antipattern"], after)),
+        ))
+    return out

@@ -130,6 +130,19 @@ def loop_invariant_set_construction(ctx: Context) -> Iterator[Finding]:
         yield node, "a set is rebuilt from the same data on every iteration; build it once before the loop"
 
 
+@register("loop_invariant_sort")
+def loop_invariant_sort(ctx: Context) -> Iterator[Finding]:
+    for node in ctx.walk(ast.Call):
+        if call_name(node) != "sorted" or not node.args:
+            continue
+        loops = ctx.enclosing_loops(node)
+        if not loops or ctx.exits_once(node):
+            continue
+        parts = [*node.args, *(k.value for k in node.keywords)]
+        if all(ctx.invariant_in(p, loops[0], allow_calls=_PURE_METHODS) for p in parts if not isinstance(p, ast.Lambda)):
+            yield node, "the same data is sorted again on every iteration; sort once before the loop"
+
+
 def _invariant_receiver(ctx: Context, node: ast.Call, loop: ast.AST) -> bool:
     """The receiver is a plain name or attribute chain, unchanged by every enclosing loop."""
     recv = node.func.value  # type: ignore[attr-defined]

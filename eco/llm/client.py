@@ -64,6 +64,22 @@ def build_chat_model(settings: Settings, **overrides: Any) -> Any:
     return ChatOpenAI(**params)
 
 
+_SHARED: dict[tuple[Any, ...], Any] = {}
+_NO_JSON_MODE: set[int] = set()  # ids of models whose endpoint refused response_format
+
+
+def shared_chat_model(settings: Settings) -> Any:
+    """One chat model (and its HTTP connection pool) per endpoint configuration, reused across calls."""
+    key = (
+        settings.openai_base_url, settings.openai_api_key, settings.llm_model,
+        settings.llm_temperature, settings.llm_timeout,
+    )
+    model = _SHARED.get(key)
+    if model is None:
+        model = _SHARED[key] = build_chat_model(settings)
+    return model
+
+
 def _status_of(exc: BaseException) -> int | None:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
@@ -150,12 +166,13 @@ class ChatClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, chat_model: Any = None) -> "ChatClient":
+        model = chat_model if chat_model is not None else shared_chat_model(settings)
         return cls(
-            model=chat_model if chat_model is not None else build_chat_model(settings),
+            model=model,
             max_retries=max(0, settings.llm_max_retries),
             backoff_base=max(0.0, settings.llm_backoff_base),
             backoff_max=max(0.0, settings.llm_backoff_max),
-            json_mode=settings.llm_json_mode,
+            json_mode=settings.llm_json_mode and id(model) not in _NO_JSON_MODE,
         )
 
     @property
@@ -191,6 +208,7 @@ class ChatClient:
                 if kwargs.get("response_format") and status in (400, 422):
                     kwargs.pop("response_format")
                     self.json_mode = False
+                    _NO_JSON_MODE.add(id(self.model))  # remembered for later calls to this endpoint
                     self.events.append(RetryEvent(attempt, f"{status}-json-mode-unsupported", 0.0))
                     continue
                 reason = _classify(exc)

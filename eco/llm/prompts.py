@@ -93,12 +93,15 @@ def module_imports(file_source: str, language: str) -> str:
             tree = None
         if tree is not None:
             out: list[str] = []
+            lines = file_source.splitlines()  # ast.get_source_segment re-splits the file per call
 
             def walk(body: list[ast.stmt]) -> None:
                 for node in body:
                     if isinstance(node, (ast.Import, ast.ImportFrom)):
-                        seg = ast.get_source_segment(file_source, node) or ""
-                        out.append(" ".join(seg.split()))
+                        seg = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+                        seg = " ".join(seg.split())
+                        if seg not in out:
+                            out.append(seg)
                     elif isinstance(node, (ast.If, ast.Try, ast.With)):
                         for part in ("body", "orelse", "finalbody", "handlers"):
                             for child in getattr(node, part, []) or []:

@@ -11,10 +11,11 @@ rule wants to look at.
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import git
 
@@ -380,16 +381,63 @@ def _make(header: bytes, body: bytes, dropping: bool, dropped: int, limit: int, 
 
 
 class BlobReader:
-    """Old and new file contents through GitPython's persistent ``git cat-file --batch``."""
+    """Old and new file contents from one long-lived ``git cat-file --batch`` process.
+
+    Started through GitPython's command wrapper on first use. :meth:`read_many` writes all the
+    object ids a commit needs in one go and then reads the answers, so a commit costs one round
+    trip to git, not one per file side.
+    """
 
     def __init__(self, repo: git.Repo) -> None:
         self._repo = repo
+        self._proc: Any = None
+        self._cache: dict[str, bytes | None] = {}
+
+    def _process(self) -> Any:
+        if self._proc is None:
+            handle = self._repo.git.execute(
+                ["git", "cat-file", "--batch"], as_process=True, istream=subprocess.PIPE, with_stdout=True
+            )
+            self._proc = getattr(handle, "proc", handle)
+            self._handle = handle  # keep GitPython's wrapper alive: it kills the process when collected
+        return self._proc
+
+    def prefetch(self, blobs: list[str | None]) -> None:
+        """Read many objects in one round trip now; the next read_many of them is served from memory."""
+        self._cache.update(self._fetch([b for b in blobs if b and b not in self._cache]))
+
+    def read_many(self, blobs: list[str | None]) -> dict[str, bytes | None]:
+        out = {b: self._cache.pop(b) for b in blobs if b and b in self._cache}
+        out.update(self._fetch([b for b in blobs if b and b not in out]))
+        return out
+
+    def _fetch(self, blobs: list[str]) -> dict[str, bytes | None]:
+        wanted = list(dict.fromkeys(b for b in blobs if b and b != NULL_SHA))
+        out: dict[str, bytes | None] = {}
+        if not wanted:
+            return out
+        proc = self._process()
+        proc.stdin.write("".join(f"{b}\n" for b in wanted).encode())
+        proc.stdin.flush()
+        for b in wanted:
+            header = proc.stdout.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                out[b] = None
+                continue
+            size = int(header[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)  # the newline after the contents
+            out[b] = data if header[1] == b"blob" else None
+        return out
 
     def read(self, blob: str | None) -> bytes | None:
-        if not blob or blob == NULL_SHA:
-            return None
-        try:
-            _sha, kind, _size, data = self._repo.git.get_object_data(blob)
-        except (ValueError, git.GitCommandError, OSError):
-            return None
-        return data if kind in (b"blob", "blob") else None
+        return self.read_many([blob]).get(blob or "")
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            self._proc.wait()
+        self._proc = None

@@ -22,12 +22,14 @@ from sqlalchemy import insert, select
 
 from eco.errors import RepoError
 from eco.mine.gitlog import BlobReader, RawCommit, stream_commits
-from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge, load_rules
+from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge_cheap, judge_code, load_rules, wants_code
 from eco.mine.shapes import category_of, transforms
 from eco.store.models import AntiPattern, Commit
 from eco.workspace import Workspace
 
 BATCH = 200
+WINDOW = 256  # commits held back at most, so blob reads can be batched
+WINDOW_CODE = 24  # commits needing file contents per cat-file round trip
 
 
 @dataclass
@@ -134,8 +136,9 @@ def mine(
         if not pending_commits:
             return
         with ws.store.transaction() as session:
+            found = {a.norm_hash: a for a in session.scalars(select(AntiPattern).where(AntiPattern.norm_hash.in_(list(pending_pairs))))} if pending_pairs else {}
             for h, row in pending_pairs.items():
-                existing = session.scalar(select(AntiPattern).where(AntiPattern.norm_hash == h))
+                existing = found.get(h)
                 if existing is not None:
                     existing.occurrences += row["occurrences"]
                     summary.antipatterns_repeated += row["occurrences"]
@@ -147,6 +150,44 @@ def mine(
         pending_commits.clear()
         pending_pairs.clear()
 
+    # Commits wait in a short window so the file contents of all the ones that need code are read
+    # from git in one round trip; they still leave the window (and reach on_commit) in order.
+    window: list[tuple[RawCommit, CommitView | None, Verdict | None, str | None]] = []
+    window_code = 0
+
+    def drain() -> None:
+        nonlocal window_code
+        blobs.prefetch([b for _raw, view, v, _s in window if view is not None and v is not None
+                        and wants_code(v, ruleset, settings.mine_threshold) for b in view.code_blobs()])
+        for raw, view, cheap, skipped in window:
+            finish(raw, view, cheap, skipped)
+        window.clear()
+        window_code = 0
+
+    def finish(raw: RawCommit, view: CommitView | None, cheap: Verdict | None, skipped: str | None) -> None:
+        verdict: Verdict | None = None
+        functions: list[str] = []
+        if view is not None and cheap is not None:
+            verdict = judge_code(view, ruleset, cheap, settings.mine_threshold)
+            for name, err in verdict.errors:
+                summary.rule_errors[name] += 1
+                summary.rule_error_examples.setdefault(name, f"{raw.sha[:12]}: {err}")
+            if verdict.perf or verdict.deep or all_functions:
+                functions = [fn.qualname for fn in view.functions]
+            if verdict.perf:
+                summary.perf += 1
+                _collect_pairs(raw, view.functions, verdict, ws.repo_id, pending_pairs)
+        pending_commits.append(verdict_row(raw, verdict, functions, skipped))
+        if on_commit is not None:
+            on_commit({
+                "sha": raw.sha, "subject": _clean(raw.message.split("\n", 1)[0]),
+                "perf": bool(verdict and verdict.perf), "score": round(verdict.score, 4) if verdict else 0.0,
+                "rules": verdict.rule_names if verdict else [], "functions": functions,
+                **({"skipped": skipped} if skipped else {}),
+            })
+        if len(pending_commits) >= batch_size:
+            flush()
+
     try:
         for raw in stream_commits(repo, rev_range=rev_range, since=since, max_diff_bytes=settings.max_diff_bytes, skip=known):
             if raw.sha in known:
@@ -156,40 +197,30 @@ def mine(
                 break
             summary.scanned += 1
             known.add(raw.sha)
-            verdict: Verdict | None = None
-            functions: list[str] = []
             skipped = raw.skipped
             if raw.is_merge:
                 summary.merges += 1
                 skipped = "merge commit: judged through the commits it merges"
             elif skipped:
                 summary.skipped[skipped.split(":")[0] if "shallow" in skipped else "diff larger than max_diff_bytes"] += 1
+            if skipped:
+                window.append((raw, None, None, skipped))
             else:
                 view = CommitView(raw, blobs)
-                verdict = judge(view, ruleset, settings.mine_threshold)
-                for name, err in verdict.errors:
-                    summary.rule_errors[name] += 1
-                    summary.rule_error_examples.setdefault(name, f"{raw.sha[:12]}: {err}")
-                if verdict.perf or verdict.deep or all_functions:
-                    changes = view.functions
-                    functions = [fn.qualname for fn in changes]
-                if verdict.perf:
-                    summary.perf += 1
-                    _collect_pairs(raw, view.functions, verdict, ws.repo_id, pending_pairs)
-            pending_commits.append(verdict_row(raw, verdict, functions, skipped))
-            if on_commit is not None:
-                on_commit({
-                    "sha": raw.sha, "subject": _clean(raw.message.split("\n", 1)[0]),
-                    "perf": bool(verdict and verdict.perf), "score": round(verdict.score, 4) if verdict else 0.0,
-                    "rules": verdict.rule_names if verdict else [], "functions": functions,
-                    **({"skipped": skipped} if skipped else {}),
-                })
-            if len(pending_commits) >= batch_size:
-                flush()
+                cheap = judge_cheap(view, ruleset)
+                window.append((raw, view, cheap, None))
+                if all_functions or wants_code(cheap, ruleset, settings.mine_threshold):
+                    window_code += 1
+            if window_code >= WINDOW_CODE or len(window) >= WINDOW:
+                drain()
+        drain()
         flush()
     except RepoError:
+        drain()
         flush()
         raise
+    finally:
+        blobs.close()
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -29,9 +29,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterable
 
-from eco.code import extract_functions, functions_in_ranges
+from eco.code import functions_in_ranges
 from eco.errors import ConfigError
 from eco.mine.gitlog import BlobReader, FileDiff, RawCommit
+from eco.mine.pyfuncs import functions_near
 from eco.resources import data_dir
 
 ENTRY_POINT_GROUP = "eco.mining_rules"
@@ -129,20 +130,28 @@ class CommitView:
     def paths(self) -> list[str]:
         return self.raw.paths
 
+    def code_blobs(self) -> list[str | None]:
+        """Object ids :attr:`functions` will read, so a caller can fetch many commits' at once."""
+        return [b for f in self.files if f.language is not None and not f.binary and not f.submodule and f.hunks
+                for b in (f.old_blob, f.new_blob)]
+
     @cached_property
     def functions(self) -> list[FunctionChange]:
         """Functions whose lines the diff touches, paired by qualified name across both sides."""
         if self._blobs is None:
             return []
         out: list[FunctionChange] = []
-        for f in self.files:
+        code_files = [f for f in self.files if f.language is not None and not f.binary and not f.submodule and f.hunks]
+        contents = self._blobs.read_many([b for f in code_files for b in (f.old_blob, f.new_blob)])
+        for f in code_files:
             lang = f.language
-            if lang is None or f.binary or f.submodule or not f.hunks:
-                continue
-            old = self._blobs.read(f.old_blob) if f.status != "A" else None
-            new = self._blobs.read(f.new_blob) if f.status != "D" else None
-            before = extract_functions(old, lang, f.old_path or f.path) if old is not None else []
-            after = extract_functions(new, lang, f.path) if new is not None else []
+            assert lang is not None
+            old = contents.get(f.old_blob or "") if f.status != "A" else None
+            new = contents.get(f.new_blob or "") if f.status != "D" else None
+            old_spans = [(h.old_start, h.old_start + max(h.old_len, 1) - 1) for h in f.hunks]
+            new_spans = [(h.new_start, h.new_start + max(h.new_len, 1) - 1) for h in f.hunks]
+            before = functions_near(old, lang, f.old_path or f.path, old_spans) if old is not None else []
+            after = functions_near(new, lang, f.path, new_spans) if new is not None else []
             removed = [r for h in f.hunks for r in h.removed_ranges()]
             added = [r for h in f.hunks for r in h.added_ranges()]
             # A pure insertion between two lines of a function touches it too: widen by one line.
@@ -305,19 +314,34 @@ def _run(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], erro
     hits.append((lr.name, hit))
 
 
-def judge(view: CommitView, rules: RuleSet, threshold: float) -> Verdict:
-    """Run the cheap rules, then the code-reading ones if they could still tip the verdict."""
+def judge_cheap(view: CommitView, rules: RuleSet) -> Verdict:
+    """The rules that read only the message and the diff text."""
     hits: list[tuple[str, RuleHit]] = []
     errors: list[tuple[str, str]] = []
-    cheap = [r for r in rules.rules if not r.needs_code]
-    deep = [r for r in rules.rules if r.needs_code]
-    for lr in cheap:
-        _run(lr, view, hits, errors)
-    score = sum(h.score for _, h in hits)
-    ran_deep = False
-    if deep and score + sum(max(0.0, r.max_score) for r in deep) >= threshold:
-        ran_deep = True
-        for lr in deep:
+    for lr in rules.rules:
+        if not lr.needs_code:
             _run(lr, view, hits, errors)
-        score = sum(h.score for _, h in hits)
-    return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=ran_deep)
+    return Verdict(score=sum(h.score for _, h in hits), perf=False, hits=hits, errors=errors, deep=False)
+
+
+def wants_code(verdict: Verdict, rules: RuleSet, threshold: float) -> bool:
+    """Whether the code-reading rules could still tip the verdict (or the cheap ones already did)."""
+    deep = [r for r in rules.rules if r.needs_code]
+    return bool(deep) and verdict.score + sum(max(0.0, r.max_score) for r in deep) >= threshold
+
+
+def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: float) -> Verdict:
+    """Add the code-reading rules to a cheap verdict, and decide."""
+    hits, errors = list(verdict.hits), list(verdict.errors)
+    ran = wants_code(verdict, rules, threshold)
+    if ran:
+        for lr in rules.rules:
+            if lr.needs_code:
+                _run(lr, view, hits, errors)
+    score = sum(h.score for _, h in hits)
+    return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=ran)
+
+
+def judge(view: CommitView, rules: RuleSet, threshold: float) -> Verdict:
+    """Run the cheap rules, then the code-reading ones if they could still tip the verdict."""
+    return judge_code(view, rules, judge_cheap(view, rules), threshold)

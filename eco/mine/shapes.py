@@ -10,6 +10,7 @@ and neither does code that merely mentions ``set`` somewhere. Kinds are catalog 
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections import Counter
 from typing import Callable
@@ -226,8 +227,38 @@ def category_of(kind: str) -> str:
     return CATEGORY.get(kind, "other")
 
 
+# Every transformation above adds, removes or moves (to another line or indentation) one of these;
+# when none does, no parse is needed (most changed functions in a history are edits of other kinds).
+_TOKENS = re.compile(
+    r"\bset\(|frozenset|\{|\bdict\(|defaultdict|setdefault|deque|popleft|appendleft|\.pop\(0|\.insert\(0|join\("
+    r"|StringIO|getvalue|cache|memoi|\bre\.|\.match\(|\.search\(|\.sub\(|sorted\(|\.sort\(|\bmin\(|\bmax\(|heap|nlargest|nsmallest"
+    r"|\.count\(|Counter|\.index\(|\bany\(|\ball\(|\bsum\(|\.keys\(\)|deepcopy|\.copy\(|\blist\(|\[:\]|\+=|\+ ?\[|\bfor\b|\bwhile\b|\bin\b|\[\s*-?[01]\s*\]|\[:|\(\s*\[|\]\s*\)"
+)
+
+
+def _signature(code: str) -> Counter[tuple[int, tuple[str, ...]]]:
+    return line_signature(code.splitlines())
+
+
+def line_signature(lines: list[str]) -> Counter[tuple[int, tuple[str, ...]]]:
+    """Per line: indentation and the shape tokens on it. Hoisting moves tokens between lines, so it shows."""
+    text = "\n".join(lines)
+    by_line: dict[int, list[str]] = {}
+    for m in _TOKENS.finditer(text):  # one scan of the text, not one per line
+        start = text.rfind("\n", 0, m.start()) + 1
+        by_line.setdefault(start, []).append(m.group(0))
+    sig: Counter[tuple[int, tuple[str, ...]]] = Counter()
+    for start, found in by_line.items():
+        line_end = text.find("\n", start)
+        line = text[start : line_end if line_end >= 0 else len(text)]
+        sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
+    return sig
+
+
 def transforms(before: str, after: str) -> list[str]:
     """Catalog kinds of the performance transformations from ``before`` to ``after`` (Python)."""
+    if _signature(before) == _signature(after):
+        return []
     tb, ta = parse_function(before), parse_function(after)
     if tb is None or ta is None:
         return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .records import AppEvent, Request, parse_clf_time, parse_iso_time
 
@@ -68,6 +68,16 @@ def parse_access_log(lines: Iterable[str], strict: bool = False) -> list[Request
             continue
         records.append(rec)
     return records
+
+
+def widest_record(lines: Sequence[str]) -> list[str]:
+    """The whitespace-separated fields of the line with the most fields (the first such line).
+
+    Used to guess the layout of an unknown log; no lines give ``[]``.
+    """
+    if not lines:
+        return []
+    return max([line.split() for line in lines], key=len)
 
 
 def parse_app_line(line: str) -> AppEvent | None:

@@ -64,20 +64,13 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 
 def activity_feed(records: Iterable[Request], limit: int = 20) -> list[str]:
-    """The latest ``limit`` redirected or failed requests, newest first, one line each."""
+    """The latest ``limit`` writes, redirects and failures, newest first, one line each."""
     feed = []
     for rec in records:
-        if rec.status >= 300:
+        if rec.status >= 300 or rec.method in ("POST", "PUT", "PATCH", "DELETE"):
             feed.insert(0, rec)
     return [f"{format_time(rec.ts)} {rec.status} {rec.method} {rec.path} ({rec.ip})"
             for rec in feed[:limit]]
-
-
-def widest_line(lines: Sequence[str]) -> str:
-    """The longest line without its line break, tabs expanded; the first one on ties."""
-    if not lines:
-        return ""
-    return max([line.rstrip("\r\n").expandtabs(4) for line in lines], key=len)
 
 
 def render_summary(title: str, sections: Mapping[str, Mapping]) -> str:

@@ -85,13 +85,11 @@ def latency_summary(records: Sequence[Request]) -> dict[str, float]:
     }
 
 
-def fastest_by_path(records: Iterable[Request]) -> dict[str, Request]:
-    """For each path, its fastest request (the earliest one on ties)."""
-    by_path: dict[str, list[Request]] = {}
-    for rec in records:
-        by_path.setdefault(rec.path, []).append(rec)
-    return {path: sorted(group, key=lambda r: (r.duration, r.ts))[0]
-            for path, group in by_path.items()}
+def fastest_request(records: Sequence[Request]) -> Request | None:
+    """The request with the shortest duration (the earliest one on ties); ``None`` if empty."""
+    if not records:
+        return None
+    return sorted(records, key=lambda r: (r.duration, r.ts))[0]
 
 
 def records_between(records: Iterable[Request], start: float, end: float) -> list[Request]:

@@ -52,6 +52,13 @@ def test_parse_access_log_empty():
     assert parsing.parse_access_log([]) == []
 
 
+def test_widest_record():
+    lines = ["a b\n", "a  b c\n", "x y z\n", "one\ttwo\n"]
+    assert parsing.widest_record(lines) == ["a", "b", "c"]
+    assert parsing.widest_record(["\n"]) == []
+    assert parsing.widest_record([]) == []
+
+
 def test_parse_app_line():
     event = parsing.parse_app_line("2023-10-10 00:00:01,250 [INFO] app.web: hello world\n")
     assert event == AppEvent(BASE_TS + 1.25, "INFO", "app.web", "hello world")

@@ -46,19 +46,15 @@ def test_render_table():
 def test_activity_feed_newest_first(make_request):
     recs = [make_request(ts=BASE_TS + i, status=s, path=f"/p{i}") for i, s in
             enumerate([200, 404, 301, 500, 200, 403])]
+    recs.append(make_request(ts=BASE_TS + 6, method="POST", status=201, path="/p6"))
+    recs.append(make_request(ts=BASE_TS + 7, method="HEAD", status=200, path="/p7"))
     assert report.activity_feed(recs, 3) == [
+        "2023-10-10 00:00:06 201 POST /p6 (203.0.113.9)",
         "2023-10-10 00:00:05 403 GET /p5 (203.0.113.9)",
         "2023-10-10 00:00:03 500 GET /p3 (203.0.113.9)",
-        "2023-10-10 00:00:02 301 GET /p2 (203.0.113.9)",
     ]
-    assert len(report.activity_feed(recs)) == 4
+    assert len(report.activity_feed(recs)) == 5
     assert report.activity_feed([]) == []
-
-
-def test_widest_line():
-    assert report.widest_line(["ab\n", "abcd\r\n", "wxyz\n", "x"]) == "abcd"
-    assert report.widest_line(["a\tb\n", "abcd"]) == "a   b"
-    assert report.widest_line([]) == ""
 
 
 def test_render_summary():

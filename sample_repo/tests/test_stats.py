@@ -58,21 +58,20 @@ def test_latency_summary(make_request):
     assert stats.latency_summary([]) == {"count": 0}
 
 
-def test_fastest_by_path_earliest_on_ties(make_request):
-    a1 = make_request(path="/a", duration=5.0, ts=BASE_TS + 3)
-    a2 = make_request(path="/a", duration=5.0, ts=BASE_TS + 1, ip="other")
-    a3 = make_request(path="/a", duration=9.0, ts=BASE_TS)
-    b1 = make_request(path="/b", duration=1.0)
-    result = stats.fastest_by_path([a1, a3, b1, a2])
-    assert list(result) == ["/a", "/b"]
-    assert result["/a"] is a2 and result["/b"] is b1
-    assert stats.fastest_by_path([]) == {}
+def test_fastest_request_earliest_on_ties(make_request):
+    a1 = make_request(duration=5.0, ts=BASE_TS + 3)
+    a2 = make_request(duration=5.0, ts=BASE_TS + 1, ip="other")
+    a3 = make_request(duration=9.0, ts=BASE_TS)
+    assert stats.fastest_request([a1, a3, a2]) is a2
+    assert stats.fastest_request([a3]) is a3
+    assert stats.fastest_request([]) is None
 
 
-def test_fastest_by_path_same_time_keeps_first(make_request):
-    first = make_request(path="/a", duration=1.0, ip="first")
-    second = make_request(path="/a", duration=1.0, ip="second")
-    assert stats.fastest_by_path([first, second])["/a"] is first
+def test_fastest_request_same_duration_and_time_keeps_first(make_request):
+    first = make_request(duration=1.0, ip="first")
+    second = make_request(duration=1.0, ip="second")
+    assert stats.fastest_request([first, second]) is first
+    assert stats.fastest_request([second, first]) is second
 
 
 def test_records_between_half_open_and_ordered(make_request):
