@@ -252,6 +252,9 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
         sync_catalog(ws)
         build_index(ws, progress)
     emb, vi = open_vector_index(ws)
+    if vi.warnings and update:  # the saved vectors were unusable after all: rebuild them now
+        build_index(ws, progress)
+        emb, vi = open_vector_index(ws, emb)
     mask = bool(ws.settings.index_mask_literals)
     settings = ws.settings
     top = settings.top if top is None else top

@@ -260,3 +260,14 @@ def test_test_code_is_indexed_but_not_reported(make_repo) -> None:
     assert {f.candidate.path for f in findings} == {"pkg/slow.py"}
     with open_workspace(root, flags={"embedder": "bow", "find_exclude": []}) as ws:
         assert {f.candidate.path for f in find_findings(ws, top=0)} == {"pkg/slow.py", "tests/test_slow.py", "pkg/slow_test.py"}
+
+
+def test_find_rebuilds_a_damaged_index_it_was_not_told_about(repo: Path, caplog) -> None:
+    with _ws(repo) as ws:
+        expected = _pairs(find_findings(ws, top=0))
+        folder = next(p for p in ws.target.index_dir.iterdir() if p.is_dir() and p.name.startswith("bow-"))
+    faiss_file = folder / "vectors.faiss"
+    faiss_file.write_bytes(b"\x00" * faiss_file.stat().st_size)  # same size, garbage inside
+    with _ws(repo) as ws, caplog.at_level("WARNING", logger="eco.index"):
+        assert _pairs(find_findings(ws, top=0)) == expected
+    assert any("rebuilding" in r.getMessage() for r in caplog.records)
