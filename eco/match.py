@@ -325,12 +325,11 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
             log.warning("detectors failed on %s:%s: %s", c.path, c.qualname, exc)
             found = {}
         for kind, members in groups.items():
-            sims = np.maximum(sb[members], sd[members])
             hits: list[Any] = found.get(kind, [])
-            if has_det[kind]:
-                if not hits:
-                    continue  # the kind has a detector and it says no: structure outranks resemblance
-            elif float(sims.max()) < threshold:
+            if has_det[kind] and not hits:
+                continue  # the kind has a detector and it says no: structure outranks resemblance
+            sims = np.maximum(sb[members], sd[members])
+            if not hits and float(sims.max()) < threshold:
                 continue
             if cand_an is None:
                 cand_an = analyze(c.code, c.language, mask)
