@@ -252,6 +252,9 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
         sync_catalog(ws)
         build_index(ws, progress)
     emb, vi = open_vector_index(ws)
+    if vi.warnings and update:  # the saved vectors were unusable after all: rebuild them now
+        build_index(ws, progress)
+        emb, vi = open_vector_index(ws, emb)
     mask = bool(ws.settings.index_mask_literals)
     settings = ws.settings
     top = settings.top if top is None else top
@@ -322,12 +325,11 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
             log.warning("detectors failed on %s:%s: %s", c.path, c.qualname, exc)
             found = {}
         for kind, members in groups.items():
-            sims = np.maximum(sb[members], sd[members])
             hits: list[Any] = found.get(kind, [])
-            if has_det[kind]:
-                if not hits:
-                    continue  # the kind has a detector and it says no: structure outranks resemblance
-            elif float(sims.max()) < threshold:
+            if has_det[kind] and not hits:
+                continue  # the kind has a detector and it says no: structure outranks resemblance
+            sims = np.maximum(sb[members], sd[members])
+            if not hits and float(sims.max()) < threshold:
                 continue
             if cand_an is None:
                 cand_an = analyze(c.code, c.language, mask)

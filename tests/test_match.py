@@ -260,3 +260,34 @@ def test_test_code_is_indexed_but_not_reported(make_repo) -> None:
     assert {f.candidate.path for f in findings} == {"pkg/slow.py"}
     with open_workspace(root, flags={"embedder": "bow", "find_exclude": []}) as ws:
         assert {f.candidate.path for f in find_findings(ws, top=0)} == {"pkg/slow.py", "tests/test_slow.py", "pkg/slow_test.py"}
+
+
+def test_find_rebuilds_a_damaged_index_it_was_not_told_about(repo: Path, caplog) -> None:
+    with _ws(repo) as ws:
+        expected = _pairs(find_findings(ws, top=0))
+        folder = next(p for p in ws.target.index_dir.iterdir() if p.is_dir() and p.name.startswith("bow-"))
+    faiss_file = folder / "vectors.faiss"
+    faiss_file.write_bytes(b"\x00" * faiss_file.stat().st_size)  # same size, garbage inside
+    with _ws(repo) as ws, caplog.at_level("WARNING", logger="eco.index"):
+        assert _pairs(find_findings(ws, top=0)) == expected
+    assert any("rebuilding" in r.getMessage() for r in caplog.records)
+
+
+def test_detectors_over_a_process_pool_agree_with_serial_and_are_cached(tmp_path: Path, monkeypatch) -> None:
+    from eco.code import extract_functions
+    from eco.match import Detectors
+
+    fns = extract_functions(SLOW + CLEAN + BIG_WITH_SLOW_CORE, "python", "x.py")
+    items = [(f.content_hash, f.code, "python") for f in fns]
+    serial = Detectors(tmp_path / "serial.json")
+    monkeypatch.setattr(Detectors, "POOL_MIN", 10**9)
+    assert serial.prepare(items) == len(items)
+    pooled = Detectors(tmp_path / "pooled.json")
+    monkeypatch.setattr(Detectors, "POOL_MIN", 2)
+    assert pooled.prepare(items) == len(items)
+    kinds = ["list-membership-in-loop", "string-concat-in-loop", "sort-for-min-max"]
+    for h, code, lang in items:
+        assert serial.run(kinds, code, lang, h) == pooled.run(kinds, code, lang, h)
+    pooled.save()
+    again = Detectors(tmp_path / "pooled.json")
+    assert again.prepare(items) == 0  # cached by content hash and detector fingerprint

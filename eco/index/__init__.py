@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eco.index.candidates import GONE, ScanSummary, sync_candidates
 from eco.index.embedders import Embedder, get_embedder, index_slug
 from eco.index.normalize import normalize_code
-from eco.index.vectors import VectorIndex, peek_dim
+from eco.index.vectors import VectorIndex, peek_dim, up_to_date
 from eco.store.models import Candidate
 
 Progress = Callable[[str, int, int], None]
@@ -50,16 +50,22 @@ def build_index(ws, progress: Progress | None = None) -> IndexSummary:  # type: 
     """Sync candidates with HEAD, then embed exactly the functions whose content changed."""
     t0 = time.perf_counter()
     scan = sync_candidates(ws, progress)
-    emb, vi = open_vector_index(ws)
-    summary = IndexSummary(embedder=emb.name, model_id=emb.model_id, dim=vi.dim, folder=str(vi.folder),
-                           scan=scan, warnings=list(vi.warnings))
-    mask = bool(ws.settings.index_mask_literals)
     with ws.store.transaction() as s:
         rows = s.execute(
             select(Candidate.id, Candidate.content_hash).where(Candidate.repo_id == ws.repo_id,
                                                                Candidate.content_hash != GONE)
         ).all()
     current = {r.id: r.content_hash for r in rows}
+    emb = get_embedder(ws.settings.embedder)
+    folder = ws.target.index_dir / index_slug(emb)
+    dim = up_to_date(folder, emb.name, emb.model_id, current)
+    if dim is not None:  # nothing to embed or remove: do not even read the vectors
+        return IndexSummary(embedder=emb.name, model_id=emb.model_id, dim=dim, folder=str(folder), scan=scan,
+                            total=len(current), seconds=time.perf_counter() - t0)
+    emb, vi = open_vector_index(ws, emb)
+    summary = IndexSummary(embedder=emb.name, model_id=emb.model_id, dim=vi.dim, folder=str(vi.folder),
+                           scan=scan, warnings=list(vi.warnings))
+    mask = bool(ws.settings.index_mask_literals)
     stale = [i for i, h in vi.hashes.items() if current.get(i) != h]
     summary.removed = vi.remove(stale)
     todo = [i for i, h in current.items() if vi.hashes.get(i) != h]

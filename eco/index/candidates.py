@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from eco.code.extract import Function, extract_functions
 from eco.code.languages import detect_language, parser_for
 from eco.errors import RepoError
-from eco.store.models import Candidate, Finding
+from eco.store.models import Candidate, Finding, utcnow
 
 Progress = Callable[[str, int, int], None]
 
@@ -220,7 +220,7 @@ def scan_functions(
             tree = parser_for(lang).parse(data)
             bad = tree.root_node.has_error
             summary.syntax_errors += int(bad)
-            fns = extract_functions(data, lang, entry.path)
+            fns = extract_functions(data, lang, entry.path, tree=tree)
             found[entry.path] = fns
             records[entry.path] = {"sha": entry.sha, "non_utf8": int(non_utf8), "syntax_error": int(bad)}
             summary.files_parsed += 1
@@ -259,6 +259,8 @@ def sync_candidates(ws, progress: Progress | None = None) -> ScanSummary:  # typ
                 gone_ids.append(cid)
             elif path in found and not any(f.qualname == qual for f in found[path]):
                 gone_ids.append(cid)
+        new_rows: list[dict] = []
+        now = utcnow()
         for path, fns in found.items():
             seen: set[str] = set()
             for fn in fns:
@@ -270,8 +272,9 @@ def sync_candidates(ws, progress: Progress | None = None) -> ScanSummary:  # typ
                 chash = fn.content_hash
                 prev = existing.get((path, qual))
                 if prev is None:
-                    s.add(Candidate(repo_id=ws.repo_id, path=path, qualname=qual, language=fn.language,
-                                    start_line=fn.start_line, end_line=fn.end_line, code=fn.code, content_hash=chash))
+                    new_rows.append(dict(repo_id=ws.repo_id, path=path, qualname=qual, language=fn.language,
+                                         start_line=fn.start_line, end_line=fn.end_line, code=fn.code,
+                                         content_hash=chash, updated_at=now))
                     summary.added += 1
                 else:
                     cand = s.get(Candidate, prev[0])
@@ -281,6 +284,8 @@ def sync_candidates(ws, progress: Progress | None = None) -> ScanSummary:  # typ
                     if (prev[1], cand.start_line, cand.end_line) != (chash, fn.start_line, fn.end_line):
                         cand.code, cand.content_hash, cand.language = fn.code, chash, fn.language
                         cand.start_line, cand.end_line = fn.start_line, fn.end_line
+        for start in range(0, len(new_rows), 2000):  # bulk insert: a first run adds tens of thousands
+            s.execute(insert(Candidate), new_rows[start : start + 2000])
         summary.removed = _remove_candidates(s, gone_ids)
         s.flush()
         summary.functions = s.query(Candidate).filter(Candidate.repo_id == ws.repo_id,

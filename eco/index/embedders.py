@@ -77,7 +77,7 @@ class BowEmbedder:
     name = "bow"
     match_threshold = 0.55
 
-    def __init__(self, dim: int = 2048) -> None:
+    def __init__(self, dim: int = 1024) -> None:
         self.dim = dim
         self.model_id = hashlib.sha1(f"bow-v1-{dim}".encode()).hexdigest()[:10]
         self._tok_cache: dict[str, tuple[tuple[int, float], ...]] = {}

@@ -169,3 +169,24 @@ def peek_dim(folder: Path, embedder: str, model_id: str) -> int | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     return None
+
+
+def up_to_date(folder: Path, embedder: str, model_id: str, current: dict[int, str]) -> int | None:
+    """The dimension, when the saved index holds exactly ``current`` (id -> content hash); else None.
+
+    Lets a no-change re-index skip reading the (large) FAISS file; its integrity is checked when it
+    is next opened for reading, and a bad file is rebuilt then.
+    """
+    try:
+        man = json.loads((folder / MANIFEST_FILE).read_text())
+        if (man.get("format"), man.get("embedder"), man.get("model_id")) != (FORMAT, embedder, model_id):
+            return None
+        dim = int(man["dim"])
+        hashes = man.get("hashes", {})
+        if len(hashes) != len(current) or any(current.get(int(k)) != v for k, v in hashes.items()):
+            return None
+        if (folder / INDEX_FILE).stat().st_size < len(current) * dim * 4:
+            return None
+        return dim
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
