@@ -54,7 +54,7 @@ def workload(copy: Path, scale: float) -> tuple[dict[str, float], float, str]:
     proc = subprocess.run([sys.executable, "workload.py", "--timings", "--scale", str(scale)], cwd=copy, env=ENV,
                           capture_output=True, text=True, timeout=600, check=True)
     stages = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\S+)\s+([\d.]+) ms$", proc.stdout, re.M)}
-    head = re.search(r"time=([\d.]+)s checksum=(\w+)", proc.stdout)
+    head = re.search(r"time=([\d.]+)s.*?checksum=(\w+)", proc.stdout)
     assert head, proc.stdout
     return stages, float(head.group(1)), head.group(2)
 

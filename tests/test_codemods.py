@@ -568,6 +568,62 @@ def f(records):
             hits[path] = paths_counts[path]
     return hits''',
          inputs=[([],), ([('a', 1), ('b', 2), ('a', 3)],)]),
+    Case('bytes-concat-in-loop', 'bytes-concat', 'rules:bytes-concat-to-join', [],
+         prelude='''\
+''',
+         before='''\
+def f(messages):
+    buf = b""
+    for msg in messages:
+        buf += len(msg).to_bytes(4, "big") + msg
+    return buf''',
+         after='''\
+def f(messages):
+    buf_parts = []
+    for msg in messages:
+        buf_parts.append(len(msg).to_bytes(4, "big") + msg)
+    buf = b"".join(buf_parts)
+    return buf''',
+         inputs=[([],), ([b'ab', b'', b'ab'],)]),
+    Case('startswith-or-chain', 'startswith', 'rules:merge-startswith-chain', [],
+         prelude='''\
+''',
+         before='''\
+def f(path, flag=False):
+    return flag or path.startswith("/static/") or path.startswith(("/assets/", "/a")) or path.endswith(".js")''',
+         after='''\
+def f(path, flag=False):
+    return flag or path.startswith(("/static/", "/assets/", "/a")) or path.endswith(".js")''',
+         inputs=[('',), ('/static/x',), ('/ab',), ('/x.js',), ('/x', True)]),
+    Case('list-first-key', 'first-key', 'rules:list-first-to-next-iter', [],
+         prelude='''\
+''',
+         before='''\
+def f(table):
+    if not table:
+        return None
+    return list(table.keys())[0], list(table.items())[0]''',
+         after='''\
+def f(table):
+    if not table:
+        return None
+    return next(iter(table)), next(iter(table.items()))''',
+         inputs=[({},), ({'b': 1, 'a': 2},)]),
+    Case('loop-invariant-sort', 'hoist-sort', 'rules:hoist-invariant-sort', [],
+         prelude='''\
+''',
+         before='''\
+def f(values, qs=(0, 50, 100)):
+    if not values:
+        return {}
+    return {q: sorted(values, key=lambda v: -v)[int((len(values) - 1) * q / 100)] for q in qs}''',
+         after='''\
+def f(values, qs=(0, 50, 100)):
+    if not values:
+        return {}
+    ordered = sorted(values, key=lambda v: -v)
+    return {q: ordered[int((len(values) - 1) * q / 100)] for q in qs}''',
+         inputs=[([],), ([3, 1, 2, 3],)]),
 ]
 
 
@@ -604,7 +660,10 @@ NEGATIVE = [
             record(seen)
     return seen''', "may mutate or keep it"),
     ("list-membership-in-loop", "unannotated parameter", '''def f(rows, blocked):
-    return [r for r in rows if r not in blocked]''', "not known to be hashable"),
+    return [r for r in rows if r not in blocked]''', "not known to be a list"),
+    ("list-membership-in-loop", "already a set", '''def f(rows, vocab: list[str]):
+    known = set(vocab)
+    return [r for r in rows if r in known]''', "already answers `in`"),
     ("list-membership-in-loop", "list aliased", '''def f(rows):
     seen = ["a"]
     other = seen
@@ -622,6 +681,30 @@ NEGATIVE = [
     q = [1, 2]
     q.pop(0)
     return q''', "used as"),
+    ("list-pop-front", "queue grows while iterated", '''def f(items):
+    q = list(items)
+    q.pop(0)
+    for x in q:
+        if x > 0:
+            q.append(-x)
+    return len(q)''', "changed while it is iterated"),
+    ("needless-list-copy", "callback in the loop", '''def f(handlers, event):
+    for h in list(handlers):
+        h(event)''', "could change it"),
+    ("loop-invariant-set-construction", "unknown call in the loop", '''def f(rows, allowed):
+    out = []
+    for r in rows:
+        refresh(allowed)
+        if r in set(allowed):
+            out.append(r)
+    return out''', "may mutate or keep it"),
+    ("loop-invariant-set-construction", "unknown call without the name", '''def f(rows, allowed):
+    out = []
+    for r in rows:
+        notify(r)
+        if r in set(allowed):
+            out.append(r)
+    return out''', "could change it"),
     ("string-concat-in-loop", "string read in loop", '''def f(rows):
     s = ""
     for r in rows:
@@ -748,6 +831,16 @@ NEGATIVE = [
         for row in rows:
             self.text += "x" + row
             self.flush()''', "could read"),
+    ("list-first-key", "no emptiness guard", '''def f(d):
+    return list(d)[0]''', "no emptiness guard"),
+    ("startswith-or-chain", "receiver is a call", '''def f(p):
+    return p.lower().startswith("a") or p.lower().startswith("b")''', "no chain"),
+    ("loop-invariant-sort", "data grows in the loop", '''def f(values, qs):
+    out = []
+    for q in qs:
+        values.append(q)
+        out.append(len(sorted(values)))
+    return out''', "mutates it"),
     ("dict-keys-membership", "nothing to do", '''def f(d, k):
     return k in d''', "no `in d.keys()` test found"),
 ]
@@ -819,6 +912,26 @@ def test_method_inserted_statements_get_the_method_indentation() -> None:
     assert lines[0] == "        @property"
     assert "            out = \"\".join(out_parts)" in lines
     assert "            for n in self.items:  # loop" in lines
+
+
+def test_generator_argument_gets_parentheses_when_no_longer_alone() -> None:
+    code = "def f(xs):\n    if xs:\n        return sorted(x * 2 for x in xs)[:3], sorted(-x for x in xs)[0]"
+    r = draft("sort-for-top-k", code)
+    assert "heapq.nsmallest(3, (x * 2 for x in xs))" in r.new_code
+    compile(r.new_code, "<r>", "exec")
+    r = draft("sort-for-min-max", code.replace("sorted(-x for x in xs)[0]", "sorted((-x for x in xs), key=abs)[0]"))
+    assert "min((-x for x in xs), key=abs)" in r.new_code
+
+
+def test_numeric_arguments_get_a_typed_cache_so_equal_numbers_of_other_types_do_not_share_entries() -> None:
+    code = "def fmt(x: float) -> str:\n    return str(x)"
+    r = draft("missing-cache-pure-function", code, qualname="fmt")
+    assert r.new_code.startswith("@functools.lru_cache(maxsize=None, typed=True)\n")
+    ns: dict[str, Any] = {}
+    exec("import functools\n" + r.new_code, ns)
+    assert [ns["fmt"](1.0), ns["fmt"](1), ns["fmt"](True)] == ["1.0", "1", "True"]
+    r = draft("missing-cache-pure-function", "def g(p: tuple[int, int]) -> int:\n    return p[0]", qualname="g")
+    assert r.new_code is None and "not known to be hashable" in r.notes
 
 
 def test_imports_reuse_existing_names() -> None:

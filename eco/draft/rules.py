@@ -36,6 +36,9 @@ def apply_codemod(mod: Codemod, code: str, file_source: str = "", qualname: str 
     except Refusal as exc:
         log.info("%s refused %s: %s", drafter, qualname, exc)
         return DraftResult(drafter=drafter, new_code=None, notes=f"not applied: {exc}")
+    except Exception as exc:  # a codemod bug must cost one empty edit, never the run
+        log.warning("%s failed on %s: %r", drafter, qualname, exc, exc_info=True)
+        return DraftResult(drafter=drafter, new_code=None, notes=f"not applied: codemod error ({type(exc).__name__}: {exc})")
     if new_code == code:
         return DraftResult(drafter=drafter, new_code=None, notes="not applied: the rewrite changed nothing")
     try:
@@ -52,6 +55,9 @@ class RulesDrafter:
     """Drafter "rules": the registered codemods for ``request.antipattern.kind``, most conservative first."""
 
     name = "rules"
+
+    def __init__(self, settings: object | None = None) -> None:
+        self.settings = settings  # accepted for symmetry with the LLM drafter; codemods need none
 
     def draft(self, request: DraftRequest) -> list[DraftResult]:
         kind = request.antipattern.kind

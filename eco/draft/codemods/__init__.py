@@ -28,6 +28,8 @@ _MODULES = (
     "needless_list_copy",
     "deepcopy_readonly",
     "nested_loop_join",
+    "startswith_chain",
+    "list_first_key",
 )
 
 for _m in _MODULES:

@@ -48,8 +48,19 @@ def is_ref(ctx: FunctionContext, node: cst.Name) -> bool:
 
 
 def refs(ctx: FunctionContext, name: str, within: cst.CSTNode | None = None) -> list[cst.Name]:
+    """References to ``name`` under ``within`` (default: the function body), in source order."""
+    index = ctx.cache.get("refs")
+    if index is None:
+        index = {}
+        for n in walk(ctx.func):
+            if isinstance(n, cst.Name) and is_ref(ctx, n):
+                index.setdefault(n.value, []).append(n)
+        ctx.cache["refs"] = index
+    found = index.get(name, [])
     root = within if within is not None else ctx.func.body
-    return [n for n in walk(root) if isinstance(n, cst.Name) and n.value == name and is_ref(ctx, n)]
+    if root is ctx.func:
+        return list(found)
+    return [n for n in found if ctx.inside(n, root)]
 
 
 def in_nested_scope(ctx: FunctionContext, node: cst.CSTNode) -> bool:
@@ -220,7 +231,11 @@ def assigned_in(ctx: FunctionContext, region: Sequence[cst.CSTNode]) -> set[str]
 
 
 def free_names(ctx: FunctionContext, node: cst.CSTNode) -> set[str]:
-    return {n.value for n in walk(node) if isinstance(n, cst.Name) and is_ref(ctx, n)}
+    """Names ``node`` reads from outside: lambda parameters and comprehension variables bound
+    inside it do not count."""
+    names = [n for n in walk(node) if isinstance(n, cst.Name) and is_ref(ctx, n)]
+    inner = {n.value for n in names if store_slot(ctx, n) in {"param", "for"}}
+    return {n.value for n in names} - inner
 
 
 def inside_try_or_with(ctx: FunctionContext, node: cst.CSTNode) -> bool:
@@ -522,7 +537,7 @@ def hoist_loop(ctx: FunctionContext, e: cst.CSTNode) -> tuple[cst.CSTNode | None
     """The outermost loop around ``e`` in which ``e`` is invariant (None and the reason if none)."""
     chosen, reason = None, "not inside a loop"
     for loop in loops_around(ctx, e):
-        why = invariant_problem(ctx, e, loop)
+        why = invariant_problem(ctx, e, loop) or call_problem(ctx, loop_region(loop), skip=[e, ctx.parent(e) or e])
         if why:
             reason = why
             break
@@ -608,3 +623,42 @@ def hashed_by_loop(ctx: FunctionContext, name: str) -> bool:
                     stmt, cst.SimpleStatementLine):
                 break
     return False
+
+
+def _fresh_local(ctx: FunctionContext, name: str) -> bool:
+    """Bound in this function only to new containers (displays, comprehensions, list()/dict()/set())."""
+    sites = bindings(ctx, name)
+    if not sites or is_param(ctx, name):
+        return False
+    for b in sites:
+        stmt = binding_stmt(ctx, b)
+        v = stmt.value if stmt is not None else None
+        if not (isinstance(v, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)) or (
+                isinstance(v, cst.Call) and isinstance(v.func, cst.Name)
+                and v.func.value in {"list", "dict", "set", "Counter", "defaultdict", "deque", "sorted"})):
+            return False
+    return True
+
+
+def call_problem(ctx: FunctionContext, region: Sequence[cst.CSTNode], skip: Sequence[cst.CSTNode] = ()) -> str | None:
+    """A call in ``region`` that could change data the function does not own (a callback, a method
+    on a parameter or a global...), or None. Allowed: known pure builtins and string/dict reads,
+    methods of containers this function built itself, and module functions that are provably pure."""
+    from eco.draft.codemods.missing_cache import module_function_pure
+
+    skip_ids = {id(s) for s in skip}
+    for part in region:
+        for n in walk(part):
+            if not isinstance(n, cst.Call) or id(n) in skip_ids:
+                continue
+            if any(id(a) in skip_ids for a in ctx.ancestors(n)):
+                continue
+            f = n.func
+            if pure_expr(ctx, cst.Call(func=f, args=[])):
+                continue
+            if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and _fresh_local(ctx, f.value.value):
+                continue
+            if isinstance(f, cst.Name) and not bindings(ctx, f.value) and module_function_pure(ctx.module_ctx, f.value):
+                continue
+            return f"the loop calls `{ctx.code(f).strip()}()`, which could change it"
+    return None

@@ -80,6 +80,7 @@ class FunctionContext:
     _before: dict[int, list[cst.BaseStatement]] = field(init=False, default_factory=dict)
     _after: dict[int, list[cst.BaseStatement]] = field(init=False, default_factory=dict)
     _taken: set[str] = field(init=False, default_factory=set)
+    cache: dict[str, object] = field(init=False, default_factory=dict)  # analysis memo (tree never changes)
 
     def __post_init__(self) -> None:
         text = self.source if self.source.endswith("\n") else self.source + "\n"
@@ -231,6 +232,10 @@ def _binds(ctx: FunctionContext, n: cst.Name) -> bool:
 
 
 def plain_args(args: "list[cst.Arg] | tuple[cst.Arg, ...]") -> list[cst.Arg]:
-    """Args with their commas reset, so libcst writes ``a, b`` again after we drop or add some."""
+    """Args with their commas reset, so libcst writes ``a, b`` again after we drop or add some;
+    a bare generator expression gets its parentheses back when it is no longer the only argument."""
     out = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+    if len(out) > 1:
+        out = [a.with_changes(value=a.value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+               if isinstance(a.value, cst.GeneratorExp) and not a.value.lpar else a for a in out]
     return out

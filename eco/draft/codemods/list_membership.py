@@ -16,17 +16,20 @@ Rewrites:
   each append) answering the ``in`` tests; any other use (mutating methods, passing to an unknown
   call, aliasing, closures) refuses;
 - parameter or module constant -> ``x_set = set(x)`` built once before the outermost loop in which
-  ``x`` is not mutated, used by the tests inside that loop.
+  ``x`` is not mutated and which calls nothing that could mutate it (only pure builtins, methods
+  of containers the function built, provably pure module functions), used by the tests inside.
 The probe (left of ``in``) must not be an obviously unhashable display; an unhashable probe would
 raise TypeError against a set where the list answered False.
 """
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from eco.draft.codemods.analysis import (
-    SAFE_CALLS, container_elems_hashable, hashable, is_param, iter_nodes, loops_around, method_call,
+    SAFE_CALLS, call_problem, container_elems_hashable, loop_region, hashable, is_param, iter_nodes, list_like, loops_around, method_call,
     mutation_reason, pure_expr, refs, single_assignment, store_slot,
 )
 from eco.draft.codemods.base import FunctionContext, codemod, summarize
@@ -155,7 +158,7 @@ def _hoist(ctx: FunctionContext, name: str, tests: list[cst.ComparisonTarget], d
         chosen = None
         for loop in loops:  # innermost first; widen while the list is not touched inside
             bad = [r for r in refs(ctx, name, loop) if r is not t.comparator and mutation_reason(ctx, r)]
-            if bad:
+            if bad or call_problem(ctx, loop_region(loop)):
                 break
             chosen = loop
         if chosen is None:
@@ -186,6 +189,9 @@ def run(ctx: FunctionContext) -> str:
         if bad_probe:
             skipped.append(f"a probe tested against `{name}` is unhashable")
             continue
+        if not _is_list(ctx, name):
+            skipped.append(f"`{name}` is not known to be a list or tuple (a set or dict already answers `in` in O(1))")
+            continue
         param = is_param(ctx, name)
         local_sites = [r for r in refs(ctx, name, ctx.func) if store_slot(ctx, r) and store_slot(ctx, r) != "param"]
         if param is None and local_sites:
@@ -200,3 +206,11 @@ def run(ctx: FunctionContext) -> str:
         if why:
             skipped.append(why)
     return summarize(done, skipped, "`in` test against a list inside a loop")
+
+
+def _is_list(ctx: FunctionContext, name: str) -> bool:
+    """A list or tuple on evidence: local built as one, parameter annotated as one, or a module
+    list/tuple display (sets, frozensets and dicts are left alone)."""
+    if is_param(ctx, name) is None and not [r for r in refs(ctx, name, ctx.func) if store_slot(ctx, r)]:
+        return isinstance(ctx.module_ctx.constant_list(name), (ast.List, ast.Tuple))
+    return list_like(ctx, cst.Name(name))

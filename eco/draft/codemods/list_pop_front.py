@@ -3,7 +3,8 @@
 Preconditions: ``q`` is a local bound exactly once, by a list display, comprehension or ``list(...)``;
 every other use is one deque supports with the same meaning: ``q.pop(0)`` (-> ``popleft()``),
 ``q.pop()``, ``q.append``, ``q.extend``, ``q.appendleft``, ``len(q)``/``bool(q)``/truthiness (``while q``,
-``if q``, ``not q``), iteration, ``x in q``, and reading ``q[0]`` or ``q[-1]``. Anything else (other
+``if q``, ``not q``), iteration (if the loop does not change ``q``: a deque raises RuntimeError where a
+list would carry on), ``x in q``, and reading ``q[0]`` or ``q[-1]``. Anything else (other
 indexing, slicing, returning or yielding ``q``, passing it to another function, ``+``, comparisons
 with lists, aliasing, closures) refuses, because a deque is not a list there. ``pop(0)`` on an
 empty list and ``popleft()`` on an empty deque both raise IndexError.
@@ -44,6 +45,12 @@ def _ok_use(ctx: FunctionContext, r: cst.Name) -> str | None:
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in {"len", "bool"}:
             return None
     if isinstance(par, (cst.For, cst.CompFor)) and par.iter is r:
+        # A list may grow while it is iterated; a deque raises RuntimeError.
+        body = par.body if isinstance(par, cst.For) else par
+        for other in refs(ctx, r.value, body):
+            mc = method_call(ctx, other)
+            if mc is not None and mc[0] not in {"count"}:
+                return "changed while it is iterated (a deque raises RuntimeError there)"
         return None
     if isinstance(par, cst.ComparisonTarget) and isinstance(par.operator, (cst.In, cst.NotIn)):
         return None

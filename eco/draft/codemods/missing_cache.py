@@ -3,8 +3,10 @@
 Preconditions (all on evidence, checked with ``ast`` on the function and the module):
 - a module-level ``def`` (not a method, not nested, not async, not a generator), with no decorators;
 - every parameter is hashable-looking: annotated with a hashable type (``str``, ``int``, ``float``,
-  ``bool``, ``bytes``, ``tuple[...]``/``Optional[...]`` of those), or with a literal default, or used
-  with a str-only method in the body; no ``*args``/``**kwargs``;
+  ``bool``, ``bytes``, ``Optional[...]`` of those, ``tuple[str, ...]``), or with a literal default, or
+  used with a str-only method in the body; no ``*args``/``**kwargs``. Numbers compare equal across
+  types (``1 == 1.0 == True``) and would share a cache entry, so any numeric parameter adds
+  ``typed=True``; tuples that could hold numbers are refused (``typed`` does not look inside);
 - pure: no ``global``/``nonlocal``, no ``yield``/``await``; no assignment to attributes or items of
   anything but fresh locals; no mutating method calls on parameters or module names; no I/O or
   nondeterminism (``print``, ``open``, ``input``, ``time``, ``random``, ``datetime``, ``os``, ``sys``,
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import textwrap
 
 import libcst as cst
@@ -91,6 +94,12 @@ def purity_problem(fn: ast.FunctionDef, mod: ModuleContext, seen: set[str]) -> s
             if why:
                 return why
     return None
+
+
+def module_function_pure(mod: ModuleContext, name: str) -> bool:
+    """``name`` is a function defined in this module that passes the purity check."""
+    fn = mod.functions.get(name)
+    return fn is not None and purity_problem(fn, mod, set()) is None
 
 
 def _global_ok(name: str, mod: ModuleContext, seen: set[str]) -> str | None:
@@ -194,16 +203,26 @@ def _immutable_items(it: ast.expr, mod: ModuleContext) -> bool:
     return False
 
 
-def _param_hashable(a: ast.arg, default: ast.expr | None, fn: ast.FunctionDef) -> bool:
+def _param_kind(a: ast.arg, default: ast.expr | None, fn: ast.FunctionDef) -> str | None:
+    """'str' (cache keys compare like the values), 'number' (needs ``typed=True``: 1 == 1.0 == True
+    would share an entry), or None (not known to be hashable, or a tuple that could hide numbers)."""
     if a.annotation is not None:
-        return hashable_annotation(ast.unparse(a.annotation))
+        text = ast.unparse(a.annotation).replace(" ", "")
+        if not hashable_annotation(text):
+            return None
+        parts = [t for t in re.split(r"[\[\],|]", text) if t and t not in {"Optional", "typing.Optional", "None",
+                                                                            "...", "tuple", "Tuple", "frozenset",
+                                                                            "FrozenSet"}]
+        if text.startswith(("tuple", "Tuple", "frozenset", "FrozenSet")) and not all(p in {"str", "bytes"} for p in parts):
+            return None
+        return "str" if all(p in {"str", "bytes"} for p in parts) else "number"
     if default is not None and isinstance(default, ast.Constant):
-        return True
+        return "str" if isinstance(default.value, (str, bytes)) else "number"
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in STR_ONLY \
                 and isinstance(n.func.value, ast.Name) and n.func.value.id == a.arg:
-            return True
-    return False
+            return "str"
+    return None
 
 
 @codemod("missing-cache-pure-function", "add-lru-cache", SUMMARY)
@@ -226,9 +245,13 @@ def run(ctx: FunctionContext) -> str:
     positional = fn.args.posonlyargs + fn.args.args
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(fn.args.defaults)) + list(fn.args.defaults)
     pairs = list(zip(positional, defaults)) + list(zip(fn.args.kwonlyargs, fn.args.kw_defaults))
+    kinds = []
     for a, d in pairs:
-        if not _param_hashable(a, d, fn):
+        k = _param_kind(a, d, fn)
+        if k is None:
             raise Refusal(f"parameter `{a.arg}` is not known to be hashable (annotate it)")
+        kinds.append(k)
+    typed = ", typed=True" if "number" in kinds else ""
     why = purity_problem(fn, ctx.module_ctx if ctx.module_ctx.parsed else ModuleContext(), set())
     if why:
         raise Refusal(f"not provably pure: it {why}")
@@ -240,7 +263,7 @@ def run(ctx: FunctionContext) -> str:
             raise Refusal(f"returns `{ast.unparse(r.value)}`, which may be mutable (callers would share it)")  # type: ignore[arg-type]
     spelled, line = ctx.module_ctx.resolve("functools", "lru_cache", ctx._taken, prefer_module=True)
     ctx.need_import(line)
-    deco = cst.Decorator(decorator=cst.parse_expression(f"{spelled}(maxsize=None)"))
+    deco = cst.Decorator(decorator=cst.parse_expression(f"{spelled}(maxsize=None{typed})"))
     # The decorator goes above the def; leading comments/blank lines stay above the decorator.
     ctx.replace(ctx.func, lambda node: node.with_changes(
         decorators=[deco.with_changes(leading_lines=node.leading_lines)], leading_lines=[]))

@@ -9,6 +9,7 @@ parse gives an empty context (codemods that need it then refuse).
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 MUTATING_METHODS = frozenset(
@@ -65,7 +66,10 @@ def _refusal(msg: str) -> Exception:
     return Refusal(msg)
 
 
+@functools.lru_cache(maxsize=16)
 def module_context(file_source: str) -> ModuleContext:
+    """Parsed once per distinct file text (drafting many functions of one file is common);
+    codemods only read the result."""
     try:
         tree = ast.parse(file_source)
     except (SyntaxError, ValueError):

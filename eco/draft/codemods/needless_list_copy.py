@@ -5,7 +5,10 @@ calls (``d.items()``, ``range(...)``, ``enumerate(xs)``...); inside the loop bod
 assigned, deleted, mutated (mutating methods, item or attribute assignment), passed to a call that
 is not a known pure builtin (``next(it)`` would consume an iterator), or captured by a closure; and
 when the argument goes through an attribute (``self.items``), no method is called on its root
-object in the body (it could mutate the attribute). Iterating the original yields the same
+object in the body (it could mutate the attribute); and every call in the body is a known pure
+builtin or string/dict read, a method of a container the function built itself, or a module
+function that is provably pure (a callback could otherwise mutate the collection through an
+alias, and iterating it directly would then fail). Iterating the original yields the same
 elements in the same order as iterating its copy, without allocating the copy.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from eco.draft.codemods.analysis import free_names, iter_nodes, mutation_reason, pure_expr, refs
+from eco.draft.codemods.analysis import call_problem, free_names, iter_nodes, mutation_reason, pure_expr, refs
 from eco.draft.codemods.base import FunctionContext, builtin_free, codemod, summarize
 
 SUMMARY = "`for x in list(xs)` copies `xs` for nothing -> `for x in xs` (the loop never changes `xs`)."
@@ -54,6 +57,7 @@ def run(ctx: FunctionContext) -> str:
                     break
             if why:
                 break
+        why = why or call_problem(ctx, [loop.body])
         if why:
             skipped.append(why)
             continue

@@ -8,7 +8,8 @@ Preconditions:
 - if the loop sits in a ``try``, no handler or ``finally`` of that try mentions ``s`` (a partial
   value would be observable after an exception);
 - each appended ``x`` is a str on evidence (literal, f-string, ``str()``/string method call, a ``+``
-  with a str literal, a name bound from those), or the loop has no side effects (so a TypeError
+  with a str literal, a name bound from those) - for bytes: a bytes literal, ``bytes()``,
+  ``.encode()``/``.to_bytes()``/``.pack()``, or a ``+`` with one of those - or the loop has no side effects (so a TypeError
   raised at the join instead of mid-loop is indistinguishable).
 The joined value is assigned right after the loop (after its ``else:``), so later reads see the
 same string.
@@ -32,6 +33,20 @@ from eco.draft.codemods.analysis import (
 from eco.draft.codemods.base import FunctionContext, codemod, summarize, walk
 
 SUMMARY = "String built with `+=` in a loop -> list of parts and one `join` (linear, not quadratic)."
+
+
+def bytes_looking(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
+    if depth > 5:
+        return False
+    if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
+        return "b" in ctx.code(e).split("'")[0].split('"')[0].lower()
+    if isinstance(e, cst.Call):
+        f = e.func
+        return (isinstance(f, cst.Name) and f.value == "bytes") or (
+            isinstance(f, cst.Attribute) and f.attr.value in {"encode", "to_bytes", "pack", "tobytes"})
+    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
+        return bytes_looking(ctx, e.left, depth + 1) or bytes_looking(ctx, e.right, depth + 1)
+    return False
 
 
 def str_looking(ctx: FunctionContext, e: cst.CSTNode, depth: int = 0) -> bool:
@@ -131,7 +146,7 @@ def _one(ctx: FunctionContext, name: str) -> str:
     is_bytes = "b" in lit.split("'")[0].split('"')[0].lower()
     loop_pure = _pure_except_growth(ctx, loop, growths)
     for _, _, x in growths:
-        if is_bytes or not str_looking(ctx, x):
+        if not (bytes_looking(ctx, x) if is_bytes else str_looking(ctx, x)):
             if not loop_pure:
                 raise ValueError(f"`{ctx.code(x).strip()}` is not known to be a {'bytes' if is_bytes else 'str'} "
                                  "and the loop has side effects")
@@ -214,6 +229,7 @@ def _one_attr(ctx: FunctionContext, root: str, attr: str, augs: list[cst.AugAssi
     return f"`{label}` gets its parts joined once, in a `finally:` after the loop ({len(augs)} append site(s))"
 
 
+@codemod("bytes-concat-in-loop", "bytes-concat-to-join", SUMMARY)
 @codemod("string-concat-in-loop", "string-concat-to-join", SUMMARY)
 def run(ctx: FunctionContext) -> str:
     done: list[str] = []
