@@ -43,12 +43,20 @@ class Settings:
         ]
     )
     max_file_bytes: int = 1_000_000
+    index_mask_literals: bool = False  # replace string/number literals before embedding
     # profiles
     profile_prune_floor: float = 0.001
     profile_rollup_cap: float = 0.25
     profile_timeout: float = 1800.0  # eco profile run: seconds before the profiled command is stopped
     # matching
     top: int = 50
+    # Indexed, but never reported: test code is not where users want performance patches.
+    find_exclude: list[str] = field(
+        default_factory=lambda: [
+            "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
+            "**/*_test.go", "**/*Test.java", "**/*.test.js", "**/*.spec.js",
+        ]
+    )
     min_score: float = 0.0
     # drafting
     drafter: str = "rules"
@@ -71,7 +79,9 @@ class Settings:
     test_timeout: float = 300.0
     benchmark_command: str | None = None
     benchmark_runs: int = 5
+    benchmark_max_runs: int = 10  # more interleaved runs when the first ones are promising but inconclusive
     benchmark_timeout: float = 120.0
+    benchmark_scale: float | None = None  # workload.py --scale; None: derived so one run takes ~0.25 s
     speedup_floor: float = 0.05
     limit: int | None = None
     # pipeline

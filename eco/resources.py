@@ -13,7 +13,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """Return the folder ``name`` (``antipatterns``, ``prompts`` or ``pipelines``)."""
+    """Return the folder ``name`` (``antipatterns``, ``prompts``, ``pipelines`` or ``sample_repo``)."""
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate

@@ -13,10 +13,12 @@ from eco.errors import EcoError
 
 # Command modules register themselves on `app` when imported.
 from eco.cli import init as _init  # noqa: F401,E402
-from eco.cli import antipatterns as _antipatterns  # noqa: F401,E402
 from eco.cli import mine as _mine  # noqa: F401,E402
 from eco.cli import profile as _profile  # noqa: F401,E402
+from eco.cli import index as _index  # noqa: F401,E402
+from eco.cli import antipatterns as _antipatterns  # noqa: F401,E402
 from eco.cli import review as _review  # noqa: F401,E402
+from eco.cli import run as _run  # noqa: F401,E402
 
 
 def main() -> None:

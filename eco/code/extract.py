@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from eco.code.languages import parser_for
 
@@ -117,10 +117,22 @@ def _js_assigned_function(node: Node) -> str | None:
     return None
 
 
-def extract_functions(source: bytes | str, language: str, path: str = "") -> list[Function]:
-    """All functions in ``source``, outermost first; tolerant of syntax errors (tree-sitter recovers)."""
+# Python defs are statements: only these nodes can hold one, so the walk need not enter expressions.
+_PY_CONTAINERS = {
+    "module", "block", "decorated_definition", "class_definition", "function_definition", "if_statement",
+    "elif_clause", "else_clause", "for_statement", "while_statement", "try_statement", "except_clause",
+    "except_group_clause", "finally_clause", "with_statement", "match_statement", "case_clause", "ERROR",
+}
+
+
+def extract_functions(source: bytes | str, language: str, path: str = "", tree: Tree | None = None) -> list[Function]:
+    """All functions in ``source``, outermost first; tolerant of syntax errors (tree-sitter recovers).
+
+    ``tree`` may be passed when the caller already parsed ``source`` (to look at errors, say).
+    """
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
-    tree = parser_for(language).parse(data)
+    if tree is None:
+        tree = parser_for(language).parse(data)
     scopes, funcs = _SCOPES[language], _FUNCTIONS[language]
     # tree-sitter counts rows by "\n" only; str.splitlines() would also split on form feeds and
     # other separators and shift every function after one.
@@ -153,7 +165,7 @@ def extract_functions(source: bytes | str, language: str, path: str = "") -> lis
                 visit(child, prefix + [name or "<anonymous>"])
             elif kind in scopes:
                 visit(child, prefix + [_scope_name(child)])
-            else:
+            elif child.child_count and (language != "python" or kind in _PY_CONTAINERS):
                 visit(child, prefix)
 
     visit(tree.root_node, [])
