@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from eco.draft.rules import draft_function  # noqa: E402
-from eco.draft.splice import splice_function  # noqa: E402
+from eco.apply import splice as splice_function  # noqa: E402
 
 ENV = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 

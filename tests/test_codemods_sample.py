@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from eco.draft.rules import draft_function
-from eco.draft.splice import splice_function
+from eco.apply import splice as splice_function
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_repo"
 ENV = {**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}

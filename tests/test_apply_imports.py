@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eco.draft.splice import missing_imports, splice_function
+from eco.apply import missing_imports, splice as splice_function
 
 SOURCE = '''"""Module doc."""
 
