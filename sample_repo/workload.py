@@ -17,13 +17,43 @@ import random
 import sys
 import tempfile
 import time
+from bisect import bisect_left
 from collections import Counter
-from itertools import accumulate
 
 from logalyzer import anomaly, dedupe, enrich, geo, merge, parsing, report, sessions, stats, tokens, ua
 
 DAY_START = 1696896000  # 2023-10-10 00:00:00 UTC
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Input sizes at --scale 1; every one is multiplied by the scale.
+SIZES = {
+    "requests": 20000,   # access log lines of the day
+    "app_lines": 8000,   # application log lines
+    "addresses": 2000,
+    "users": 300,        # accounts (attach_users scans them per request)
+    "visitors": 2000,
+    "api_ids": 40,       # distinct ids per API route (more distinct paths)
+    "blocked": 400,      # blocklist entries (twice this many, plus blanks)
+}
+VIEWS = (("shift", 7200), ("hour", 3600))  # dashboard views besides the day
+ARCHIVE_DAYS = 6          # days of app logs that the level tally and the token check cover
+FEED_DAYS = 3             # days of requests that the activity feed covers
+PEAK_WINDOW = 3 * 3600.0  # seconds: the busiest three hours
+ENCODE_MIN_COUNT = 3      # vocabulary for encoding: tokens seen at least this often
+# Risk scoring watches more paths than the library's defaults.
+THRESHOLDS = {**anomaly.DEFAULT_THRESHOLDS, "watched_prefixes": [
+    "/admin", "/wp-login", "/wp-admin", "/.env", "/.git", "/phpmyadmin", "/cgi-bin", "/xmlrpc.php",
+    "/server-status", "/actuator", "/console", "/vendor/phpunit", "/boaform", "/HNAP1", "/owa",
+    "/solr", "/jenkins", "/manager/html", "/config.json", "/backup", "/.aws", "/.ssh", "/shell",
+    "/setup.cgi", "/debug", "/api/v1/admin", "/internal", "/metrics"]}
+# Keyword counting skips the usual stopwords plus words that every log message has.
+STOPWORDS = tokens.DEFAULT_STOPWORDS + (
+    "user", "users", "job", "jobs", "key", "keys", "host", "hosts", "request", "requests",
+    "took", "rows", "row", "ms", "sec", "seconds", "internal", "worker", "workers", "api",
+    "queue", "depth", "sent", "via", "attempt", "attempts", "finished", "failed", "retries",
+    "customer", "customers", "payment", "payments", "session", "sessions", "expired", "logged",
+    "query", "queries", "index", "documents", "search", "rebuilt", "notification", "emails",
+    "heartbeat", "slow", "cache", "miss", "retrying", "declined", "error", "errors", "info",
+)
 
 BROWSERS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36",
@@ -78,27 +108,36 @@ ERRORS = ["connection reset by peer", "timeout while reading response", "card de
 TABLES = ["orders", "users", "items", "events", "invoices", "sessions", "audit_log"]
 
 
-def _clf_time(ts: int) -> str:
-    t = time.gmtime(ts)
-    return (f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
-            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000")
+def _table(values: list, size: int = 256) -> list:
+    """``values`` stretched to ``size`` entries, so that one random byte picks one of them."""
+    return [values[i * len(values) // size] for i in range(size)]
 
 
-def _iso_time(ts: float) -> str:
-    t = time.gmtime(int(ts))
-    return time.strftime("%Y-%m-%d %H:%M:%S", t) + f",{int(ts * 1000) % 1000:03d}"
+def _uniform16(rng: random.Random, n: int) -> list[int]:
+    """``n`` random integers in [0, 65536), drawn with one call."""
+    return memoryview(rng.randbytes(2 * n)).cast("H").tolist()
+
+
+def _skewed(rng: random.Random, n: int, k: int, power: float) -> list[int]:
+    """``k`` random indexes below ``n``, low ones far more often (a power law, like real traffic)."""
+    return [int(n * (v / 65536.0) ** power) for v in _uniform16(rng, k)]
 
 
 class Dataset:
-    """Everything the workload needs, generated from one seed."""
+    """Everything the workload needs, generated from one seed.
+
+    Random values are drawn in bulk (random bytes indexing small tables) instead of one
+    call per field, so that making up the data stays a small part of a profile.
+    """
 
     def __init__(self, scale: float = 1.0, seed: int = 20231010):
         rng = random.Random(seed)
         self.scale = scale
-        n_requests = max(200, int(30000 * scale))
-        n_app = max(100, int(12000 * scale))
-        n_ips = max(50, int(3000 * scale))
-        n_users = max(20, int(200 * scale))
+        n_requests = max(200, int(SIZES["requests"] * scale))
+        n_app = max(100, int(SIZES["app_lines"] * scale))
+        n_ips = max(50, int(SIZES["addresses"] * scale))
+        n_users = max(20, int(SIZES["users"] * scale))
+        n_visitors = max(100, int(SIZES["visitors"] * scale))
 
         ranges = geo.RANGES
         self.ips = []
@@ -107,85 +146,108 @@ class Dataset:
                 self.ips.append(f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}")
                 continue
             start, end, _ = ranges[rng.randrange(len(ranges))]
-            value = rng.randint(start, end)
-            self.ips.append(".".join(str((value >> s) & 255) for s in (24, 16, 8, 0)))
-        ip_weights = list(accumulate(1.0 / (1 + i) ** 0.8 for i in range(n_ips)))
+            v = rng.randint(start, end)
+            self.ips.append(f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}")
 
-        self.users = [enrich.User(f"user{i:04d}", rng.choice(PLANS), rng.choice(COUNTRIES))
+        plan_of, country_of = _table(PLANS), _table(COUNTRIES)
+        plans, countries = rng.randbytes(n_users), rng.randbytes(n_users)
+        self.users = [enrich.User(f"user{i:04d}", plan_of[plans[i]], country_of[countries[i]])
                       for i in range(n_users)]
-        user_weights = [1.0 / (1 + i) ** 0.5 for i in range(n_users)]
-        rng.shuffle(user_weights)
-        user_weights = list(accumulate(user_weights))
         self.accounts = [{"user": u.name, "plan": u.plan} for u in self.users]
 
         browsers = [b.format(v=v) for b in BROWSERS for v in (116, 117, 118, 119)]
         paths = [p.format(f"{h:04x}") if "{}" in p else p for p in STATIC for h in range(8)]
         paths += PAGES
-        paths += [p.format(i) if "{}" in p else p for p in API for i in range(30)]
+        paths += [p.format(i) if "{}" in p else p for p in API for i in range(SIZES["api_ids"])]
         paths = list(dict.fromkeys(paths))
-        path_weights = [1.0 / (1 + i) ** 0.6 for i in range(len(paths))]
-        rng.shuffle(path_weights)
-        path_weights = list(accumulate(path_weights))
+        rng.shuffle(paths)
 
-        # Visitors: an address with a browser, or a bot; a fifth of the browsers are logged in.
+        # Visitors: an address with a browser, or a bot (30%); a fifth of the browsers are
+        # logged in. Stored as the text before and after the request's time and request line.
+        ip_idx = _skewed(rng, n_ips, n_visitors, 2.0)
+        user_idx = _skewed(rng, n_users, n_visitors, 1.5)
+        kinds, agents = rng.randbytes(n_visitors), rng.randbytes(n_visitors)
         visitors = []
-        for i in range(max(100, int(2500 * scale))):
-            ip = rng.choices(self.ips, cum_weights=ip_weights)[0]
-            if rng.random() < 0.3:
-                visitors.append((ip, "-", rng.choice(BOTS), 3.0))
+        for i in range(n_visitors):
+            ip = self.ips[ip_idx[i]]
+            if kinds[i] < 77:
+                visitors.append((f"{ip} - - [", BOTS[agents[i] % len(BOTS)]))
             else:
-                user = rng.choices(self.users, cum_weights=user_weights)[0].name if rng.random() < 0.25 else "-"
-                visitors.append((ip, user, rng.choice(browsers), 1.0))
-        visitor_weights = list(accumulate(w for *_, w in visitors))
+                user = self.users[user_idx[i]].name if kinds[i] >= 200 else "-"
+                visitors.append((f"{ip} - {user} [", browsers[agents[i] % len(browsers)]))
+
+        status_of, method_of = _table(STATUSES), _table(METHODS)
+        sizes = [str(int(rng.lognormvariate(7.5, 1.2))) for _ in range(256)]
+        durations = [f"{rng.lognormvariate(-3.0, 1.0):.3f}" for _ in range(256)]
+        referrers = _table(["-"] * len(PAGES) + ["https://example.com" + p for p in PAGES])
+        queries = _table([""] * 9 + ["?page=0", "?page=1", "?page=2"] + [""] * 24)
 
         span = 6 * 3600
-        times = sorted(rng.randrange(span) for _ in range(n_requests))
+        day = time.strftime("%d/%b/%Y", time.gmtime(DAY_START))
+        times = sorted(v * span >> 16 for v in _uniform16(rng, n_requests))
+        picked_visitors = _skewed(rng, n_visitors, n_requests, 1.6)
+        picked_paths = _skewed(rng, len(paths), n_requests, 2.2)
+        b_status, b_method, b_size, b_duration, b_ref, b_query = (
+            rng.randbytes(n_requests) for _ in range(6))
+        extra = _uniform16(rng, n_requests)
         lines = []
-        picked_visitors = rng.choices(visitors, cum_weights=visitor_weights, k=n_requests)
-        picked_paths = rng.choices(paths, cum_weights=path_weights, k=n_requests)
-        for offset, (ip, user, agent, _), path in zip(times, picked_visitors, picked_paths):
-            status = rng.choice(STATUSES)
-            method = rng.choice(METHODS)
-            size = 0 if status == 304 else int(rng.lognormvariate(7.5, 1.2))
-            duration = rng.lognormvariate(-3.0, 1.0)
-            ref = "-" if rng.random() < 0.5 else "https://example.com" + rng.choice(PAGES)
-            query = f"?page={rng.randrange(5)}" if rng.random() < 0.1 else ""
+        for i in range(n_requests):
+            prefix, agent = visitors[picked_visitors[i]]
+            t = times[i]
+            status = status_of[b_status[i]]
             lines.append(
-                f'{ip} - {user} [{_clf_time(DAY_START + offset)}] "{method} {path}{query} HTTP/1.1" '
-                f'{status} {size if size else "-"} "{ref}" "{agent}" {duration:.3f}\n')
-            if rng.random() < 0.01:
+                f'{prefix}{day}:{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d} +0000] '
+                f'"{method_of[b_method[i]]} {paths[picked_paths[i]]}{queries[b_query[i]]} HTTP/1.1" '
+                f'{status} {"-" if status == 304 else sizes[b_size[i]]} "{referrers[b_ref[i]]}" '
+                f'"{agent}" {durations[b_duration[i]]}\n')
+            if extra[i] < 655:
                 lines.append(lines[-1])  # shipped twice
-            if rng.random() < 0.002:
+            elif extra[i] >= 65405:
                 lines.append("GET /broken line without the usual fields\n")
         self.access_lines = lines
 
         hosts = [f"api-{i}.internal" for i in range(40)] + [f"worker-{i}.internal" for i in range(60)]
-        app = []
-        ts = float(DAY_START)
-        for i in range(n_app):
-            ts += rng.expovariate(n_app / span)
+        level_of, logger_of = _table(LEVELS), _table(LOGGERS)
+        template_of, error_of = _table(TEMPLATES), _table(ERRORS)
+        table_of, host_of = _table(TABLES), _table(hosts)
+        date = time.strftime("%Y-%m-%d", time.gmtime(DAY_START))
+        stamps = sorted(v * span >> 16 for v in _uniform16(rng, n_app))
+        # Messages come from a pool (a quarter as many as lines), as real logs repeat themselves.
+        n_pool = max(50, n_app // 4)
+        r1, r2, r3 = (_uniform16(rng, n_pool) for _ in range(3))
+        b = [rng.randbytes(n_pool) for _ in range(6)]
+        pool = []
+        for i in range(n_pool):
             fields = {
-                "user": f"user{rng.randrange(n_users):04d}",
-                "ip": rng.choice(self.ips),
-                "job": f"job-{rng.getrandbits(24):06x}",
-                "key": f"sess-{rng.getrandbits(20):05x}",
-                "ms": rng.randrange(1, 5000),
-                "n": rng.randrange(1, 500),
-                "error": rng.choice(ERRORS),
-                "host": rng.choice(hosts),
-                "table": rng.choice(TABLES),
-                "tx": f"tx{rng.getrandbits(32):08x}",
-                "method": rng.choice(METHODS),
-                "path": rng.choice(paths),
+                "user": f"user{r1[i] % n_users:04d}",
+                "ip": self.ips[r2[i] % n_ips],
+                "job": f"job-{r1[i]:04x}{b[0][i]:02x}",
+                "key": f"sess-{r2[i]:04x}{b[1][i] & 15:x}",
+                "ms": 1 + r3[i] % 4999,
+                "n": 1 + r3[i] % 499,
+                "error": error_of[b[2][i]],
+                "host": host_of[b[3][i]],
+                "table": table_of[b[4][i]],
+                "tx": f"tx{r3[i]:04x}{r1[i]:04x}",
+                "method": method_of[b[5][i]],
+                "path": paths[r2[i] % len(paths)],
             }
-            message = rng.choice(TEMPLATES).format(**fields)
-            app.append(f"{_iso_time(ts)} [{rng.choice(LEVELS)}] {rng.choice(LOGGERS)}: {message}\n")
-            if rng.random() < 0.01:
+            pool.append(template_of[b[0][i] ^ b[2][i]].format(**fields))
+        millis = _uniform16(rng, n_app)
+        picked = _uniform16(rng, n_app)
+        levels, loggers = rng.randbytes(n_app), rng.randbytes(n_app)
+        app = []
+        for i in range(n_app):
+            t = stamps[i]
+            app.append(f"{date} {t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d},{millis[i] % 1000:03d} "
+                       f"[{level_of[levels[i]]}] {logger_of[loggers[i]]}: {pool[picked[i] % n_pool]}\n")
+            if millis[i] >= 64880:
                 app.append("    at worker.run(worker.py:118)\n")
         self.app_lines = app
 
-        self.blocklist = [rng.choice(self.ips) for _ in range(max(10, int(80 * scale)))]
-        self.blocklist += [f"192.0.2.{i}" for i in range(1, max(20, int(160 * scale)))]
+        self.blocklist = [self.ips[i] for i in _skewed(rng, n_ips, max(10, int(SIZES["blocked"] * scale)), 1.0)]
+        self.blocklist += [f"192.0.2.{i % 254 + 1}" if i < 254 else f"198.51.100.{i % 254 + 1}"
+                           for i in range(max(20, int(SIZES["blocked"] * scale)))]
         self.blocklist += ["", "  "]
 
 
@@ -197,8 +259,94 @@ def _write_and_read(directory: str, name: str, lines: list[str]) -> list[str]:
         return fh.readlines()
 
 
+def _views(records: list, all_sessions: list) -> list[tuple[str, list, list]]:
+    """The dashboard's views: the whole day, then each two-hour shift and each hour.
+
+    A view is a name, the requests in its time range and the sessions that started in it
+    (both lists are in time order, so a view is a slice).
+    """
+    views = [("day", records, all_sessions)]
+    if not records:
+        return views
+    times = [r.ts for r in records]
+    starts = [s.requests[0].ts for s in all_sessions]
+    first = times[0]
+    for label, length in VIEWS:
+        for k in range(int((times[-1] - first) // length) + 1):
+            lo, hi = first + k * length, first + (k + 1) * length
+            views.append((f"{label}{k}", records[bisect_left(times, lo):bisect_left(times, hi)],
+                          all_sessions[bisect_left(starts, lo):bisect_left(starts, hi)]))
+    return views
+
+
+def _dashboard(view: list, view_sessions: list, data: Dataset, stage) -> dict:
+    """Every panel of the dashboard for one view; returns the results the checksum covers."""
+    out: dict = {}
+    if not view:
+        return out
+    # statistics
+    out["methods"] = stats.count_by_method(view)
+    out["classes"] = stats.status_classes(view)
+    hits = stage("hits_per_path", stats.hits_per_path, view)
+    out["paths"] = len(hits)
+    out["top_paths"] = stage("top_terms", tokens.top_terms, hits, 10)
+    out["frequent_paths"] = len(stage("frequent", tokens.frequent, hits, 10))
+    totals = stage("bytes_by_ip", stats.bytes_by_ip, view)
+    out["talkers"] = stats.top_talkers(totals, 10)
+    out["error_paths"] = stats.top_error_paths(view, 10)
+    out["latency"] = stats.latency_summary(view)
+    fastest = stage("fastest_request", stats.fastest_request, view)
+    out["fastest"] = (fastest.path, fastest.duration)
+    fastest = stage("fastest_request", stats.fastest_request, [r for r in view if r.path.startswith("/api/")])
+    out["fastest_api"] = (fastest.path, fastest.duration) if fastest else None
+    start, end = view[0].ts, view[-1].ts
+    window = stage("records_between", stats.records_between, view,
+                   start + (end - start) / 4, end - (end - start) / 4)
+    out["window"] = len(window)
+    out["hourly"] = stats.hourly_counts(view)
+
+    # anomalies
+    out["peak"] = stage("peak_request_rate", anomaly.peak_request_rate, view, PEAK_WINDOW)
+    humans = stage("human_sessions", anomaly.human_sessions, view_sessions)
+    out["humans"] = len(humans)
+    scores = stage("score_session",
+                   lambda: [anomaly.score_session(s, THRESHOLDS) for s in view_sessions if len(s) > 2])
+    out["risky"] = sum(1 for s in scores if s >= 1.0)
+    out["suspicious"] = len(anomaly.suspicious_requests(view))
+    out["outlier_hours"] = anomaly.zscore_outliers(out["hourly"], 1.5)
+    out["bursts"] = anomaly.error_bursts(view, 60.0, 8)
+
+    # enrichment
+    joined = stage("attach_users", enrich.attach_users, view, data.users)
+    out["plan_share"] = enrich.plan_breakdown(joined)
+    out["travelers"] = len(enrich.traveling_users(joined))
+    out["countries"] = list(stage("country_breakdown", enrich.country_breakdown, view).items())[:5]
+    out["browsers"] = stage("browser_share", ua.browser_share, view)
+    pairs = Counter((r.ip, r.path) for r in view)
+    out["top_pairs"] = stage("top_terms", tokens.top_terms, pairs, 10)
+    out["frequent_pairs"] = len(stage("frequent", tokens.frequent, pairs, 3))
+
+    # reports
+    rows = [(r.ip, r.method, r.path, r.status, r.size, f"{r.duration:.1f}") for r in window]
+    writer = report.CsvWriter(["ip", "method", "path", "status", "bytes", "ms"])
+    stage("write_rows", writer.write_rows, rows)
+    out["csv_bytes"] = len(writer.text)
+    out["table"] = report.render_table(["path", "hits"], sorted(hits.items())[:10])
+    out["summary"] = report.render_summary("Workload", {
+        "Traffic": {"requests": len(view), "sessions": len(view_sessions),
+                    "bytes": report.format_bytes(sum(totals.values()))},
+        "Methods": out["methods"],
+        "Latency": out["latency"],
+    })
+    return out
+
+
 def run(data: Dataset, timings: dict | None = None) -> dict:
-    """Run every stage over ``data``; returns the results that the checksum covers."""
+    """Parse and clean the day's logs once, then build the dashboard for every view.
+
+    This is the shape of a real reporting job: the input is read once, while the analysis
+    runs over the whole day and again over each shift and each hour.
+    """
     timings = {} if timings is None else timings
     out: dict = {}
 
@@ -212,11 +360,12 @@ def run(data: Dataset, timings: dict | None = None) -> dict:
         access_lines = _write_and_read(tmp, "access.log", data.access_lines)
         app_lines = _write_and_read(tmp, "app.log", data.app_lines)
 
-    # parsing
+    # parsing; the level tally also covers the archived app logs of the previous days
+    # (modelled by today's log again), because it is the cheap scan that needs no parsing
     records = stage("parse_access_log", parsing.parse_access_log, access_lines)
     events = stage("parse_app_log", parsing.parse_app_log, app_lines)
-    out["levels"] = stage("level_counts", parsing.level_counts, app_lines)
-    out["widest"] = len(stage("widest_record", parsing.widest_record, access_lines))
+    out["levels"] = stage("level_counts", parsing.level_counts, app_lines * ARCHIVE_DAYS)
+    out["widest"] = len(stage("widest_record", parsing.widest_record, access_lines + app_lines))
 
     # cleaning
     records = stage("dedupe_records", dedupe.dedupe_records, records)
@@ -238,79 +387,35 @@ def run(data: Dataset, timings: dict | None = None) -> dict:
     out["entry"] = sessions.entry_pages(all_sessions).most_common(3)
     out["exit"] = sessions.exit_pages(all_sessions).most_common(3)
 
-    # statistics
-    out["methods"] = stats.count_by_method(records)
-    out["classes"] = stats.status_classes(records)
-    hits = stage("hits_per_path", stats.hits_per_path, records)
-    out["paths"] = len(hits)
-    totals = stage("bytes_by_ip", stats.bytes_by_ip, records)
-    out["talkers"] = stats.top_talkers(totals, 10)
-    out["error_paths"] = stats.top_error_paths(records, 10)
-    out["latency"] = stats.latency_summary(records)
-    fastest = stage("fastest_request", stats.fastest_request, records)
-    out["fastest"] = (fastest.path, fastest.duration) if fastest else None
-    start = records[0].ts + 3600 if records else 0
-    window = stage("records_between", stats.records_between, records, start, start + 5400)
-    out["window"] = len(window)
-    out["hourly"] = stats.hourly_counts(records)
-
-    # anomalies
-    out["peak_hour"] = stage("peak_request_rate", anomaly.peak_request_rate, records, 3600.0)
-    out["peak_minute"] = anomaly.peak_request_rate(records[:2000], 60.0)
-    humans = stage("human_sessions", anomaly.human_sessions, all_sessions)
-    out["humans"] = len(humans)
-    scores = stage("score_session", lambda: [anomaly.score_session(s) for s in all_sessions if len(s) > 2])
-    out["risky"] = sum(1 for s in scores if s >= 1.0)
-    out["suspicious"] = len(anomaly.suspicious_requests(records))
-    out["outlier_hours"] = anomaly.zscore_outliers(out["hourly"], 1.5)
-    out["bursts"] = anomaly.error_bursts(records, 60.0, 8)
-
-    # enrichment
-    joined = stage("attach_users", enrich.attach_users, records, data.users)
-    out["plan_share"] = enrich.plan_breakdown(joined)
-    out["travelers"] = len(enrich.traveling_users(joined))
-    out["countries"] = list(stage("country_breakdown", enrich.country_breakdown, records).items())[:5]
-    out["browsers"] = stage("browser_share", ua.browser_share, records)
+    # the dashboard
+    for name, view, view_sessions in _views(records, all_sessions):
+        out["view:" + name] = _dashboard(view, view_sessions, data, stage)
 
     # message analytics
     messages = [e.message for e in events]
-    keywords = stage("keyword_counts", tokens.keyword_counts, messages)
+    keywords = stage("keyword_counts", tokens.keyword_counts, messages, STOPWORDS)
     token_lists = [tokens.tokenize(m) for m in messages]
-    vocab = tokens.build_vocabulary(token_lists, min_count=20)
+    vocab = tokens.build_vocabulary(token_lists, min_count=ENCODE_MIN_COUNT)
     flat = [tok for toks in token_lists for tok in toks]
     ids = stage("encode", tokens.encode, flat, vocab)
     out["encoded"] = (len(ids), sum(ids))
     index = tokens.vocabulary_index(tokens.build_vocabulary(token_lists, min_count=3))
-    known = stage("known_tokens", tokens.known_tokens, flat * 2, index)
+    known = stage("known_tokens", tokens.known_tokens, flat * ARCHIVE_DAYS, index)
     out["known"] = len(known)
     bigrams = tokens.bigram_counts(token_lists)
     out["top_keywords"] = stage("top_terms", tokens.top_terms, keywords, 10)
     out["top_bigrams"] = stage("top_terms", tokens.top_terms, bigrams, 10)
-    pairs = Counter((r.ip, r.path) for r in records)
-    out["top_pairs"] = stage("top_terms", tokens.top_terms, pairs, 10)
     out["top_tokens"] = stage("top_terms", tokens.top_terms, Counter(flat), 10)
-    out["frequent_pairs"] = len(stage("frequent", tokens.frequent, pairs, 3))
     templates = {}
     for m in messages:
         t = tokens.template_of(m)
         templates[t] = templates.get(t, 0) + 1
     out["templates"] = stage("frequent", tokens.frequent, templates, 50)[:5]
-    out["frequent_bigrams"] = [len(stage("frequent", tokens.frequent, bigrams, n)) for n in (2, 5, 20)]
+    out["frequent_bigrams"] = [len(stage("frequent", tokens.frequent, bigrams, n)) for n in (2, 3, 5, 10, 20)]
     out["frequent_keywords"] = len(stage("frequent", tokens.frequent, keywords, 5))
 
-    # reports
-    rows = [(r.ip, r.method, r.path, r.status, r.size, f"{r.duration:.1f}") for r in window]
-    writer = report.CsvWriter(["ip", "method", "path", "status", "bytes", "ms"])
-    stage("write_rows", writer.write_rows, rows)
-    out["csv_bytes"] = len(writer.text)
-    out["feed"] = stage("activity_feed", report.activity_feed, records, 5)
-    out["table"] = report.render_table(["path", "hits"], sorted(hits.items())[:10])
-    out["summary"] = report.render_summary("Workload", {
-        "Traffic": {"requests": len(records), "sessions": len(all_sessions),
-                    "bytes": report.format_bytes(sum(totals.values()))},
-        "Methods": out["methods"],
-        "Latency": out["latency"],
-    })
+    # the activity feed covers the previous day as well (modelled by today's requests again)
+    out["feed"] = stage("activity_feed", report.activity_feed, records * FEED_DAYS, 20)
 
     # merging two halves of the day, as from two servers
     half = len(records) // 2
