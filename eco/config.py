@@ -55,9 +55,13 @@ class Settings:
         default_factory=lambda: [
             "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
             "**/*_test.go", "**/*Test.java", "**/*.test.js", "**/*.spec.js",
+            # benchmark harnesses measure and ship nothing (eco runs ./workload.py as the default benchmark)
+            "**/benchmarks/**", "**/benchmark/**", "workload.py",
         ]
     )
     min_score: float = 0.0
+    # findings of anti-patterns whose usual gain is below this are not reported: micro | constant | complexity
+    min_impact: str = "constant"
     # drafting
     drafter: str = "rules"
     llm_model: str = "gpt-4o-mini"

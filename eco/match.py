@@ -25,6 +25,8 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
+from eco.config import Settings
+from eco.errors import ConfigError
 from eco.index import build_index, open_vector_index
 from eco.index.candidates import GONE, Excluder
 from eco.index.normalize import Analysis, analyze, bag_similarity, jaccard
@@ -208,6 +210,16 @@ def _diff_text(ap: AntiPattern) -> str:
     return ""
 
 
+def _worth_reporting(row: AntiPattern, settings: Settings) -> bool:
+    """Micro-optimisations cost a reviewer as much as real fixes; report them only when asked."""
+    from eco.mine.catalog import IMPACTS
+
+    floor = settings.min_impact
+    if floor not in IMPACTS:
+        raise ConfigError(f"setting min_impact must be one of {', '.join(IMPACTS)}, got {floor!r}")
+    return IMPACTS.index(row.impact or "constant") >= IMPACTS.index(floor)
+
+
 def score_finding(similarity: float, structural: bool, rerank: float, hot_factor: float, weight: float) -> float:
     """Structure dominates (a detector hit scores >= 0.55 before hotness), then similarity, then shape."""
     sim = min(max(similarity, 0.0), 1.0)
@@ -260,7 +272,7 @@ def find_findings(ws, top: int | None = None, progress: Progress | None = None, 
     top = settings.top if top is None else top
 
     with ws.store.transaction() as s:
-        ap_rows = s.scalars(select(AntiPattern).where(AntiPattern.weight > 0)).all()
+        ap_rows = [r for r in s.scalars(select(AntiPattern).where(AntiPattern.weight > 0)) if _worth_reporting(r, settings)]
         cands = s.execute(
             select(Candidate.id, Candidate.path, Candidate.qualname, Candidate.language, Candidate.start_line,
                    Candidate.code, Candidate.content_hash)

@@ -309,3 +309,26 @@ def test_cli_reads_user_catalog_dirs_and_reports_bad_files(make_repo) -> None:
     res = _eco("antipatterns", "list", "--repo", str(repo), cwd=repo)
     assert res.returncode == 2
     assert "broken.toml" in res.stderr and "'category'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_impact_is_validated_and_micro_entries_are_not_reported_by_default(tmp_path) -> None:
+    from eco.config import Settings
+    from eco.errors import ConfigError
+    from eco.match import _worth_reporting
+    from eco.mine.catalog import load_catalog, parse_entry
+    from eco.store.models import AntiPattern
+
+    impacts = {e.id: e.impact for e in load_catalog()}
+    assert impacts["manual-list-comprehension"] == "micro"
+    assert impacts["list-membership-in-loop"] == "constant"
+    bad = tmp_path / "x.toml"
+    source = next(e for e in load_catalog() if e.id == "dict-keys-membership").path.read_text()
+    bad.write_text(source.replace('id = "dict-keys-membership"', 'id = "x"').replace("fixable =", 'impact = "huge"\nfixable =', 1))
+    with pytest.raises(ConfigError, match="impact"):
+        parse_entry(bad)
+    micro, normal = AntiPattern(impact="micro"), AntiPattern(impact="constant")
+    assert not _worth_reporting(micro, Settings()) and _worth_reporting(normal, Settings())
+    assert _worth_reporting(micro, Settings(min_impact="micro"))
+    assert not _worth_reporting(normal, Settings(min_impact="complexity"))
+    with pytest.raises(ConfigError, match="min_impact"):
+        _worth_reporting(normal, Settings(min_impact="big"))

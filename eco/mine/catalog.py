@@ -36,7 +36,10 @@ CATEGORIES = (
 DETECTOR_KINDS = ("python", "treesitter")
 
 _STR_KEYS = ("id", "title", "category", "language", "summary", "why", "instead")
-_KNOWN_KEYS = set(_STR_KEYS) | {"fixable", "tags", "examples", "detector"}
+_KNOWN_KEYS = set(_STR_KEYS) | {"fixable", "tags", "examples", "detector", "impact"}
+# How much a fix usually buys: a lower complexity class, a constant factor, or a micro-optimisation
+# that is only worth a reviewer's time in the very hottest code (see the `min_impact` setting).
+IMPACTS = ("micro", "constant", "complexity")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class CatalogEntry:
     tags: list[str]
     examples: list[Example]
     detector: dict[str, Any] | None = None
+    impact: str = "constant"
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -112,6 +116,9 @@ def parse_entry(path: Path) -> CatalogEntry:
         raise _fail(path, "category", f"{data['category']!r} is not one of {', '.join(CATEGORIES)}")
     if not isinstance(data.get("fixable"), bool):
         raise _fail(path, "fixable", "missing or not true/false")
+    impact = data.get("impact", "constant")
+    if impact not in IMPACTS:
+        raise _fail(path, "impact", f"{impact!r} is not one of {', '.join(IMPACTS)}")
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise _fail(path, "tags", "must be a list of strings")
@@ -157,6 +164,7 @@ def parse_entry(path: Path) -> CatalogEntry:
         tags=list(tags),
         examples=examples,
         detector=dict(detector) if detector else None,
+        impact=impact,
         path=path,
     )
 
@@ -202,6 +210,7 @@ def sync_catalog(store: Store, extra_dirs: list[Path] | None = None) -> int:
                 "after_code": entry.examples[0].after,
                 "diff": entry.diff(),
                 "detector": entry.detector,
+                "impact": entry.impact,
                 "rules": [],
             }
             for attr, value in values.items():

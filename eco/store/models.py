@@ -102,6 +102,7 @@ class AntiPattern(Base):
     norm_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     detector: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # as declared in the catalog file
+    impact: Mapped[str] = mapped_column(String(16), default="constant")  # micro | constant | complexity
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
