@@ -207,7 +207,7 @@ def mine(
                 window.append((raw, None, None, skipped))
             else:
                 view = CommitView(raw, blobs)
-                cheap = judge_cheap(view, ruleset)
+                cheap = judge_cheap(view, ruleset, settings.mine_threshold)
                 window.append((raw, view, cheap, None))
                 if all_functions or wants_code(cheap, ruleset, settings.mine_threshold):
                     window_code += 1

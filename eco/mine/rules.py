@@ -10,7 +10,10 @@ Rules come from three places, so a team can tune mining without forking eco:
 
 A rule that sets ``needs_code = True`` reads before/after functions, which costs blob reads and
 parsing; the miner runs those only when the cheap rules leave the commit within reach of the
-threshold (``cheap score + max_score >= threshold``), which keeps mining near ``git log -p`` speed.
+threshold (``cheap score + reach >= threshold``), which keeps mining near ``git log -p`` speed.
+``reach`` is the rule's ``max_score``, or, when the rule has a ``reach(commit) -> float`` method,
+what it says it could add for this commit judging by the diff text alone (0 when no changed line
+could be part of anything it recognises): a cheap pre-filter that decides which commits need code.
 A rule that raises is reported with its name and counted; the other rules keep running.
 """
 
@@ -54,6 +57,8 @@ class Rule:
     name: str = ""
     needs_code: bool = False
     max_score: float = 1.0  # the most this rule can add; used to decide whether deep rules are worth running
+
+    # Optional, for rules with needs_code: ``def reach(self, commit) -> float`` (text-only, cheap).
 
     def score(self, commit: "CommitView") -> RuleHit | None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -281,6 +286,7 @@ class Verdict:
     hits: list[tuple[str, RuleHit]]
     errors: list[tuple[str, str]]  # (rule name, error)
     deep: bool  # whether code-reading rules ran
+    reach: float | None = None  # what the code-reading rules could still add (from judge_cheap)
 
     @property
     def rule_names(self) -> list[str]:
@@ -314,20 +320,41 @@ def _run(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], erro
     hits.append((lr.name, hit))
 
 
-def judge_cheap(view: CommitView, rules: RuleSet) -> Verdict:
-    """The rules that read only the message and the diff text."""
+def _reach(lr: LoadedRule, view: CommitView) -> float:
+    fn = getattr(lr.rule, "reach", None)
+    if not callable(fn):
+        return max(0.0, lr.max_score)
+    try:
+        return max(0.0, min(float(fn(view)), lr.max_score))
+    except Exception:  # a broken pre-filter must not hide the rule: assume the most it can give
+        return max(0.0, lr.max_score)
+
+
+def judge_cheap(view: CommitView, rules: RuleSet, threshold: float | None = None) -> Verdict:
+    """The rules that read only the message and the diff text, and what the others could add.
+
+    With ``threshold``, the pre-filters are skipped when even the code rules' maximum cannot tip it.
+    """
     hits: list[tuple[str, RuleHit]] = []
     errors: list[tuple[str, str]] = []
     for lr in rules.rules:
         if not lr.needs_code:
             _run(lr, view, hits, errors)
-    return Verdict(score=sum(h.score for _, h in hits), perf=False, hits=hits, errors=errors, deep=False)
+    score = sum(h.score for _, h in hits)
+    deep = [lr for lr in rules.rules if lr.needs_code]
+    reach = sum(max(0.0, lr.max_score) for lr in deep)
+    if threshold is None or score + reach >= threshold:
+        reach = sum(_reach(lr, view) for lr in deep)
+    return Verdict(score=score, perf=False, hits=hits, errors=errors, deep=False, reach=reach)
 
 
 def wants_code(verdict: Verdict, rules: RuleSet, threshold: float) -> bool:
     """Whether the code-reading rules could still tip the verdict (or the cheap ones already did)."""
     deep = [r for r in rules.rules if r.needs_code]
-    return bool(deep) and verdict.score + sum(max(0.0, r.max_score) for r in deep) >= threshold
+    if not deep:
+        return False
+    reach = verdict.reach if verdict.reach is not None else sum(max(0.0, r.max_score) for r in deep)
+    return verdict.score + reach >= threshold
 
 
 def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: float) -> Verdict:
@@ -344,4 +371,4 @@ def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: fl
 
 def judge(view: CommitView, rules: RuleSet, threshold: float) -> Verdict:
     """Run the cheap rules, then the code-reading ones if they could still tip the verdict."""
-    return judge_code(view, rules, judge_cheap(view, rules), threshold)
+    return judge_code(view, rules, judge_cheap(view, rules, threshold), threshold)
