@@ -281,3 +281,16 @@ def test_submodule_changes_are_skipped_without_error(tmp_path: Path) -> None:
         summary = mine(ws, on_commit=rows.append)
     assert summary.scanned == 3 and not summary.rule_errors
     assert all(r["functions"] == [] for r in rows)
+
+
+def test_pathologically_nested_file_does_not_stop_mining(tmp_path: Path) -> None:
+    """A file too deep for both parsers (seen in a real project's test data) yields no functions, not a traceback."""
+    root = new_repo(tmp_path)
+    deep = "def f():\n    return " + "[" * 3000 + "]" * 3000 + "\n"
+    commit(root, "init", {"pkg/deep.py": deep, "pkg/core.py": BEFORE_FIND})
+    sha = commit(root, "Speed up find with a set", {"pkg/deep.py": deep.replace("return", "return  "), "pkg/core.py": AFTER_FIND})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append, all_functions=True)
+    row = next(r for r in rows if r["sha"] == sha)
+    assert row["perf"] and row["functions"] == ["find"]

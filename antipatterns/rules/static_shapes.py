@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from eco.mine.rules import CommitView, Rule, RuleHit
-from eco.mine.shapes import SELF_EVIDENT, changed_lines, hinted_kinds, line_signature, transforms
+from eco.mine.shapes import SELF_EVIDENT, changed_lines, same_signature, hinted_kinds, line_signature, transforms
 
 
 # Words that appear on a changed line of every transformation in eco.mine.shapes.
@@ -21,6 +21,13 @@ _CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
 
 # Paths whose changes never make the product faster (the non-code-only rule vetoes commits made of them alone).
 _NOT_PRODUCT = re.compile(r"(?:^|/)(?:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
+# A subject that states another purpose (a bug fix, a feature, compatibility) explains the change better than
+# its shapes do; the shapes then only support a message that also speaks of speed.
+_OTHER_PURPOSE = re.compile(
+    r"\b(?:fix(?:es|ed|ing)?|bugs?|bugfix|crash\w*|errors?|exceptions?|regressions?|issues?|support\w*|add(?:s|ed|ing)?|new"
+    r"|features?|feat|deprecat\w*|warn\w*|compat\w*|handle[sd]?|allow\w*|revert\w*|merge[sd]?|bump\w*|release\w*|version)\b",
+    re.I,
+)
 # A message that names a linter, a formatter or a style goal explains a mechanical rewrite better than speed does.
 _MECHANICAL = re.compile(
     r"\b(?:lint\w*|ruff|flake8|pylint|pyupgrade|black|isort|mypy|pyright|format\w*|style|typing|type\s+hints?|annotations?"
@@ -91,7 +98,7 @@ class StaticShapes(Rule):
         return bool(TOKENS.search(commit.diff_bytes)) and changed_shape_tokens(commit.diff_bytes)
 
     def _could_speak_alone(self, commit: CommitView) -> bool:
-        if _MECHANICAL.search(commit.subject):
+        if _MECHANICAL.search(commit.subject) or _OTHER_PURPOSE.search(commit.subject):
             return False
         removed, added, n = _product_lines(commit)
         if not 0 < n <= MAX_FOCUSED_LINES:
@@ -138,7 +145,7 @@ class StaticShapes(Rule):
             if fn.before is None or fn.after is None:
                 return False
             removed, added = changed_lines(fn.before, fn.after)
-            if kinds.get(fn.key) in SELF_EVIDENT and added <= removed + MAX_GROWTH:
+            if kinds.get(fn.key) in SELF_EVIDENT and added <= removed + MAX_GROWTH and same_signature(fn.before, fn.after):
                 shaped += 1
             elif removed + added > 2:
                 return False

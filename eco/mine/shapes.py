@@ -111,7 +111,7 @@ def features(tree: ast.AST) -> Counter[str]:
             first = node.args[0] if node.args else None
             if fname in {"set", "frozenset"}:
                 feats["set_ctor"] += 1
-                if in_loop:
+                if in_loop and node.args:  # an empty set() in a loop is a per-item accumulator, not invariant work
                     feats["set_built_in_loop"] += 1
             elif fname in {"dict", "defaultdict", "OrderedDict"} or fname == "setdefault":
                 feats["dict_ctor"] += 1
@@ -245,6 +245,18 @@ _HINTS = [(kind, re.compile(rm.encode()) if rm else None, re.compile(ad.encode()
 def hinted_kinds(removed: bytes, added: bytes) -> list[str]:
     """Self-evident kinds whose removed-line and added-line words both appear (text only, no parse)."""
     return [kind for kind, rm, ad in _HINTS if (rm is None or rm.search(removed)) and ad.search(added)]
+
+
+def same_signature(before: str, after: str) -> bool:
+    """Whether both versions take the same parameters and annotations (decorators aside): no API change."""
+    tb, ta = parse_function(before), parse_function(after)
+    if tb is None or ta is None:
+        return False
+    fb = next((n for n in ast.walk(tb) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    fa = next((n for n in ast.walk(ta) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fb is None or fa is None:
+        return False
+    return ast.dump(fb.args) == ast.dump(fa.args) and ast.dump(fb.returns or ast.Pass()) == ast.dump(fa.returns or ast.Pass())
 
 
 def changed_lines(before: str, after: str) -> tuple[int, int]:
