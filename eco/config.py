@@ -32,6 +32,7 @@ class Settings:
     rules_dirs: list[str] = field(default_factory=list)
     mine_threshold: float = 1.0
     max_diff_bytes: int = 2_000_000
+    mine_workers: int = 1  # processes that read before/after code while the log streams on (0: inline)
     # code extraction and index
     embedder: str = "minilm"
     index_exclude: list[str] = field(

@@ -37,6 +37,7 @@ _MECHANICAL = re.compile(
 
 MAX_FOCUSED_LINES = 20  # changed lines, in product code, of a commit whose shapes can speak for themselves
 MAX_FOCUSED_FUNCTIONS = 3
+SUPPORT_MAX = 0.9  # the most shapes give when the message has to agree
 MAX_GROWTH = 3  # lines a transformed function may grow by (a hoisted constant, a deque import inside it)
 
 
@@ -105,11 +106,17 @@ class StaticShapes(Rule):
             return False
         return bool(hinted_kinds(removed, added))
 
-    def reach(self, commit: CommitView) -> float:
-        """Text-only pre-filter: 0 when no function can show a shape, 1.0 when a small diff hints at one."""
+    def reach(self, commit: CommitView, need: float | None = None) -> float:
+        """Text-only pre-filter: 0 when no function can show a shape, 1.0 when a small diff hints at one.
+
+        When the commit needs more than a supporting shape can give (its message says nothing), only
+        the "speaks alone" path matters, and its cheap checks (subject, size, hints) run before the gate.
+        """
+        if need is not None and need > SUPPORT_MAX:
+            return 1.0 if self._could_speak_alone(commit) and self._gate(commit) else 0.0
         if not self._gate(commit):
             return 0.0
-        return 1.0 if self._could_speak_alone(commit) else 0.9
+        return 1.0 if self._could_speak_alone(commit) else SUPPORT_MAX
 
     def score(self, commit: CommitView) -> RuleHit | None:
         if not self._gate(commit):
@@ -128,7 +135,7 @@ class StaticShapes(Rule):
         more = f" (+{len(kinds) - 3} more)" if len(kinds) > 3 else ""
         if self._focused(product, kinds) and self._could_speak_alone(commit):
             return RuleHit(1.0, f"a small change that is only known fix shapes: {names}{more}", kinds)
-        score = min(0.7 + 0.1 * (len(kinds) - 1), 0.9)
+        score = min(0.7 + 0.1 * (len(kinds) - 1), SUPPORT_MAX)
         return RuleHit(score, f"{len(kinds)} function(s) with known fix shapes: {names}{more}", kinds)
 
     @staticmethod

@@ -10,8 +10,28 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections import OrderedDict
 
 from eco.code import Function, extract_functions
+
+
+_NODES: OrderedDict[str, ast.AST] = OrderedDict()  # function code -> its parsed node, most recent last
+_NODES_MAX = 4096
+
+
+def parsed_node(code: str) -> ast.AST | None:
+    """The node this module parsed for exactly this function code, if it still remembers it.
+
+    The shape comparison needs the tree of each changed function; the extractor just built it as
+    part of its block, so handing it over saves a second parse of every before/after function.
+    """
+    return _NODES.get(code)
+
+
+def _remember(code: str, node: ast.AST) -> None:
+    _NODES[code] = node
+    if len(_NODES) > _NODES_MAX:
+        _NODES.popitem(last=False)
 
 
 def python_functions(source: bytes, path: str) -> list[Function] | None:
@@ -31,8 +51,10 @@ def python_functions(source: bytes, path: str) -> list[Function] | None:
                 start = min([child.lineno] + [d.lineno for d in child.decorator_list])
                 end = child.end_lineno or child.lineno
                 qual = ".".join(prefix + [child.name])
+                code = "\n".join(lines[start - 1 : end])
+                _remember(code, child)
                 out.append(Function(path=path, qualname=qual, language="python", start_line=start, end_line=end,
-                                    code="\n".join(lines[start - 1 : end]), def_line=child.lineno))
+                                    code=code, def_line=child.lineno))
                 visit(child.body, prefix + [child.name])
             elif isinstance(child, ast.ClassDef):
                 visit(child.body, prefix + [child.name])

@@ -11,9 +11,11 @@ Rules come from three places, so a team can tune mining without forking eco:
 A rule that sets ``needs_code = True`` reads before/after functions, which costs blob reads and
 parsing; the miner runs those only when the cheap rules leave the commit within reach of the
 threshold (``cheap score + reach >= threshold``), which keeps mining near ``git log -p`` speed.
-``reach`` is the rule's ``max_score``, or, when the rule has a ``reach(commit) -> float`` method,
-what it says it could add for this commit judging by the diff text alone (0 when no changed line
-could be part of anything it recognises): a cheap pre-filter that decides which commits need code.
+``reach`` is the rule's ``max_score``, or, when the rule has a ``reach(commit[, need]) -> float``
+method, what it says it could add for this commit judging by the diff text alone (0 when no changed
+line could be part of anything it recognises): a cheap pre-filter that decides which commits need
+code. ``need`` is what the commit still lacks to pass the threshold, so a pre-filter can answer 0
+at its first cheap "cannot give that much".
 A rule that raises is reported with its name and counted; the other rules keep running.
 """
 
@@ -58,7 +60,7 @@ class Rule:
     needs_code: bool = False
     max_score: float = 1.0  # the most this rule can add; used to decide whether deep rules are worth running
 
-    # Optional, for rules with needs_code: ``def reach(self, commit) -> float`` (text-only, cheap).
+    # Optional, for rules with needs_code: ``def reach(self, commit, need=None) -> float`` (text-only, cheap).
 
     def score(self, commit: "CommitView") -> RuleHit | None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -103,11 +105,11 @@ class CommitView:
     is_merge = property(lambda self: self.raw.is_merge)
     diff_bytes = property(lambda self: self.raw.diff)
 
-    @property
+    @cached_property
     def subject(self) -> str:
         return self.message.split("\n", 1)[0].strip()
 
-    @property
+    @cached_property
     def body(self) -> str:
         parts = self.message.split("\n", 1)
         return parts[1].strip() if len(parts) > 1 else ""
@@ -193,13 +195,22 @@ class LoadedRule:
         doc = inspect.getdoc(self.rule) or ""
         return doc.strip().split("\n", 1)[0] if doc else ""
 
-    @property
+    @cached_property
     def needs_code(self) -> bool:
         return bool(getattr(self.rule, "needs_code", False))
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return float(getattr(self.rule, "max_score", 1.0))
+
+    @cached_property
+    def reach_takes_need(self) -> bool:
+        """Whether the rule's ``reach`` accepts ``(commit, need)``: the score the commit still needs from it."""
+        fn = getattr(self.rule, "reach", None)
+        try:
+            return callable(fn) and len(inspect.signature(fn).parameters) >= 2
+        except (TypeError, ValueError):
+            return False
 
 
 @dataclass
@@ -320,12 +331,13 @@ def _run(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], erro
     hits.append((lr.name, hit))
 
 
-def _reach(lr: LoadedRule, view: CommitView) -> float:
+def _reach(lr: LoadedRule, view: CommitView, need: float | None) -> float:
     fn = getattr(lr.rule, "reach", None)
     if not callable(fn):
         return max(0.0, lr.max_score)
     try:
-        return max(0.0, min(float(fn(view)), lr.max_score))
+        got = fn(view, need) if lr.reach_takes_need else fn(view)
+        return max(0.0, min(float(got), lr.max_score))
     except Exception:  # a broken pre-filter must not hide the rule: assume the most it can give
         return max(0.0, lr.max_score)
 
@@ -344,7 +356,13 @@ def judge_cheap(view: CommitView, rules: RuleSet, threshold: float | None = None
     deep = [lr for lr in rules.rules if lr.needs_code]
     reach = sum(max(0.0, lr.max_score) for lr in deep)
     if threshold is None or score + reach >= threshold:
-        reach = sum(_reach(lr, view) for lr in deep)
+        # Each pre-filter is told how much the commit still needs, so it can stop at its cheapest "no".
+        got = 0.0
+        for i, lr in enumerate(deep):
+            others = sum(max(0.0, o.max_score) for o in deep[i + 1 :])
+            need = None if threshold is None else threshold - score - got - others
+            got += _reach(lr, view, need)
+        reach = got
     return Verdict(score=score, perf=False, hits=hits, errors=errors, deep=False, reach=reach)
 
 

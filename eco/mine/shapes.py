@@ -13,7 +13,10 @@ import ast
 import re
 import textwrap
 from collections import Counter
+from functools import lru_cache
 from typing import Callable
+
+from eco.mine.pyfuncs import parsed_node
 
 CACHE_DECORATORS = {"lru_cache", "cache", "cached_property", "memoize", "memoized", "cached", "cachedmethod"}
 RE_FUNCS = {"match", "search", "findall", "finditer", "sub", "subn", "split", "fullmatch", "compile"}
@@ -310,31 +313,41 @@ _TOKENS = re.compile(
 )
 
 
-def _signature(code: str) -> Counter[tuple[int, tuple[str, ...]]]:
-    return line_signature(code.splitlines())
-
-
 def line_signature(lines: list[str]) -> Counter[tuple[int, tuple[str, ...]]]:
     """Per line: indentation and the shape tokens on it. Hoisting moves tokens between lines, so it shows."""
-    text = "\n".join(lines)
-    by_line: dict[int, list[str]] = {}
-    for m in _TOKENS.finditer(text):  # one scan of the text, not one per line
-        start = text.rfind("\n", 0, m.start()) + 1
-        by_line.setdefault(start, []).append(m.group(0))
     sig: Counter[tuple[int, tuple[str, ...]]] = Counter()
-    for start, found in by_line.items():
-        line_end = text.find("\n", start)
-        line = text[start : line_end if line_end >= 0 else len(text)]
-        sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
+    findall = _TOKENS.findall
+    for line in lines:
+        found = findall(line)  # one C-level scan per line, no Python work per token
+        if found:
+            sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
     return sig
+
+
+@lru_cache(maxsize=1024)
+def _features_of(code: str) -> Counter[str] | None:
+    # A function's after-code is often the before-code of a later change (and a rule and the miner
+    # both ask for the same pair): parse each text once; the miner's extractor already parsed most.
+    tree = parsed_node(code) or parse_function(code)
+    return None if tree is None else features(tree)
+
+
+def _moved_shapes(before: str, after: str) -> bool:
+    """Whether the shape-token signatures differ; unchanged lines cancel out, so only changed lines are scanned."""
+    b, a = Counter(before.splitlines()), Counter(after.splitlines())
+    return line_signature(list((b - a).elements())) != line_signature(list((a - b).elements()))
+
+
+@lru_cache(maxsize=1024)
+def _transforms(before: str, after: str) -> tuple[str, ...]:
+    if not _moved_shapes(before, after):
+        return ()
+    fb, fa = _features_of(before), _features_of(after)
+    if fb is None or fa is None:
+        return ()
+    return tuple(kind for kind, test in TRANSFORMS.items() if test(fb, fa))
 
 
 def transforms(before: str, after: str) -> list[str]:
     """Catalog kinds of the performance transformations from ``before`` to ``after`` (Python)."""
-    if _signature(before) == _signature(after):
-        return []
-    tb, ta = parse_function(before), parse_function(after)
-    if tb is None or ta is None:
-        return []
-    fb, fa = features(tb), features(ta)
-    return [kind for kind, test in TRANSFORMS.items() if test(fb, fa)]
+    return list(_transforms(before, after))
