@@ -155,8 +155,7 @@ class CommitView:
             assert lang is not None
             old = contents.get(f.old_blob or "") if f.status != "A" else None
             new = contents.get(f.new_blob or "") if f.status != "D" else None
-            old_spans = [(h.old_start, h.old_start + max(h.old_len, 1) - 1) for h in f.hunks]
-            new_spans = [(h.new_start, h.new_start + max(h.new_len, 1) - 1) for h in f.hunks]
+            old_spans, new_spans = _changed_spans(f.hunks)
             before = functions_near(old, lang, f.old_path or f.path, old_spans) if old is not None else []
             after = functions_near(new, lang, f.path, new_spans) if new is not None else []
             removed = [r for h in f.hunks for r in h.removed_ranges()]
@@ -178,6 +177,39 @@ class CommitView:
                     )
                 )
         return out
+
+
+def _changed_spans(hunks: list) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Per side, the lines each run of changes occupies, one line wider each way (1-based, inclusive).
+
+    Not the whole hunk: its context lines often reach into the next definition, which would then be
+    cut out and parsed on both sides only to be found unchanged. A run that exists on one side only
+    (a pure insertion or deletion) still marks its position on the other side.
+    """
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    for h in hunks:
+        o, n = h.old_start, h.new_start
+        run: list[int] | None = None  # [old_first, new_first, old_count, new_count]
+        for text in h.lines + [" "]:
+            tag = text[:1]
+            if tag in ("-", "+"):
+                if run is None:
+                    run = [o, n, 0, 0]
+                if tag == "-":
+                    run[2] += 1
+                    o += 1
+                else:
+                    run[3] += 1
+                    n += 1
+                continue
+            if run is not None:
+                old_spans.append((max(1, run[0] - 1), run[0] + run[2]))
+                new_spans.append((max(1, run[1] - 1), run[1] + run[3]))
+                run = None
+            o += 1
+            n += 1
+    return old_spans, new_spans
 
 
 @dataclass
