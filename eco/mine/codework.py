@@ -82,6 +82,7 @@ class CodeJudge:
 
     def __init__(self, ctx: CodeContext, workers: int) -> None:
         self.ctx = ctx
+        self.workers = 1 if workers > 0 else 0  # one is enough: on two cores git log and the main process take the rest
         self._pool: ProcessPoolExecutor | None = None
         self._use_pool = workers > 0 and "fork" in multiprocessing.get_all_start_methods()
         self.fell_back: str | None = None  # why the worker was given up, if it was
@@ -91,7 +92,7 @@ class CodeJudge:
         if self._pool is None and self._use_pool:
             try:
                 _CTX = self.ctx
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
             except (OSError, ValueError) as exc:
                 self._give_up(exc)
         return self._pool

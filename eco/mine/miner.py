@@ -3,7 +3,8 @@
 Every scanned commit gets a ``Commit`` row (its presence means "scanned", so a second run skips
 it), and each performance fix adds one ``AntiPattern`` row per changed function, deduplicated by a
 hash of the normalised before/after pair. Rows are written in batches, each in one transaction, so
-an interrupt loses at most the batch in flight and the next run picks up there.
+an interrupt loses at most the commits in flight (the batch being filled, and the windows still with
+the code worker) and the next run picks up there.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from eco.workspace import Workspace
 BATCH = 500  # commit rows a transaction: an interrupt loses at most this many verdicts
 WINDOW = 256  # commits held back at most, so blob reads can be batched
 WINDOW_CODE = 24  # commits needing file contents per cat-file round trip
-MAX_INFLIGHT = 2  # windows handed to the code worker and not yet landed
+MAX_INFLIGHT = 32  # windows handed to the code worker and not yet landed: the log keeps streaming meanwhile
+MAX_INFLIGHT_BYTES = 32 << 20  # ... and the diff bytes they hold at most, so memory stays flat
 
 
 @dataclass
@@ -162,15 +164,20 @@ def mine(
     inflight: deque[tuple[list[Entry], Any, list[tuple[RawCommit, Verdict]]]] = deque()
     window_code = 0
 
+    inflight_bytes = 0
+
     def drain() -> None:
-        nonlocal window_code
+        nonlocal window_code, inflight_bytes
         items = [(raw, cheap) for raw, cheap, _s, needs in window if needs and cheap is not None]
         inflight.append((list(window), code.submit(items), items))
+        inflight_bytes += sum(len(raw.diff) for raw, _c, _s, _n in window)
         window.clear()
         window_code = 0
 
     def land_oldest() -> None:
+        nonlocal inflight_bytes
         entries, pending, items = inflight.popleft()
+        inflight_bytes -= sum(len(raw.diff) for raw, _c, _s, _n in entries)
         results = iter(code.result(pending, items))
         for raw, cheap, skipped, needs in entries:
             if cheap is None:
@@ -234,7 +241,7 @@ def mine(
                 window_code += needs
             if window_code >= WINDOW_CODE or len(window) >= WINDOW:
                 drain()
-                while len(inflight) > MAX_INFLIGHT:
+                while len(inflight) > MAX_INFLIGHT or (len(inflight) > 1 and inflight_bytes > MAX_INFLIGHT_BYTES):
                     land_oldest()
         land_all()
         flush()
