@@ -32,8 +32,8 @@ from eco.workspace import Workspace
 BATCH = 500  # commit rows a transaction: an interrupt loses at most this many verdicts
 WINDOW = 256  # commits held back at most, so blob reads can be batched
 WINDOW_CODE = 24  # commits needing file contents per cat-file round trip
-MAX_INFLIGHT = 32  # windows handed to the code worker and not yet landed: the log keeps streaming meanwhile
-MAX_INFLIGHT_BYTES = 32 << 20  # ... and the diff bytes they hold at most, so memory stays flat
+MAX_INFLIGHT = 16  # windows handed to the code worker and not yet landed: the log keeps streaming meanwhile
+MAX_INFLIGHT_BYTES = 8 << 20  # ... and the diff bytes they hold at most, so memory stays flat
 
 
 @dataclass

@@ -16,7 +16,7 @@ from eco.code import Function, extract_functions
 
 
 _NODES: OrderedDict[str, ast.AST] = OrderedDict()  # function code -> its parsed node, most recent last
-_NODES_MAX = 4096
+_NODES_MAX = 512  # covers the functions of a window of commits; trees are large, keep few
 
 
 def parsed_node(code: str) -> ast.AST | None:
