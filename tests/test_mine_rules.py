@@ -280,3 +280,14 @@ def test_rules_test_unknown_rule_is_one_line_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2
     assert "no mining rule named 'nope'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_shape_inside_a_large_change_in_another_language_does_not_speak_alone(tmp_path: Path) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/core.py": KEYS_BEFORE, "src/ext.c": "int f(void) { return 0; }\n"})
+    c_lines = "".join(f"int g{i}(void) {{ return {i}; }}\n" for i in range(30))
+    sha = commit(root, "port the byte count to C", {"pkg/core.py": KEYS_AFTER, "src/ext.c": c_lines})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append)
+    assert next(r for r in rows if r["sha"] == sha)["perf"] is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from eco.code import detect_language
 from eco.mine.rules import CommitView, Rule, RuleHit
 from eco.mine.shapes import SELF_EVIDENT, changed_lines, same_signature, hinted_kinds, line_signature, transforms
 
@@ -62,7 +63,8 @@ _NEW_PATH = re.compile(rb"^(?:\+\+\+ b/|--- a/|rename to )(.*)$", re.M)
 
 
 def _product_lines(commit: CommitView) -> tuple[bytes, bytes, int]:
-    """Removed and added lines of Python product files (not tests/docs), and how many (blank ones ignored).
+    """Removed and added lines of Python product files (not tests/docs), and how many changed lines of
+    product code there are in any language (blank ones ignored).
 
     Works on the diff bytes directly: this runs for every commit that passes the gate, so no hunk parsing.
     """
@@ -70,16 +72,24 @@ def _product_lines(commit: CommitView) -> tuple[bytes, bytes, int]:
     starts = [m.start() for m in _FILE.finditer(diff)]
     removed: list[bytes] = []
     added: list[bytes] = []
+    other = 0
     for i, start in enumerate(starts):
         block = diff[start : starts[i + 1] if i + 1 < len(starts) else len(diff)]
         m = _NEW_PATH.search(block)
         path = (m.group(1) if m else block[11 : block.find(b"\n")]).rstrip(b"\t").decode("utf-8", "replace").strip('"')
-        if not path.endswith((".py", ".pyi", ".pyx")) or _NOT_PRODUCT.search(path):
+        if _NOT_PRODUCT.search(path):
             continue
+        python = path.endswith((".py", ".pyi", ".pyx"))
+        if not python and detect_language(path) is None:
+            continue  # data, docs, config: not code
         for sign, text in _CHANGED.findall(block):
-            if text.strip():
+            if not text.strip():
+                continue
+            if python:
                 (removed if sign == b"-" else added).append(text)
-    return b"\n".join(removed), b"\n".join(added), len(removed) + len(added)
+            else:
+                other += 1  # other languages' changes count towards the size, never as a shape
+    return b"\n".join(removed), b"\n".join(added), len(removed) + len(added) + other
 
 
 class StaticShapes(Rule):
