@@ -285,7 +285,7 @@ def test_submodule_changes_are_skipped_without_error(tmp_path: Path) -> None:
 
 
 def test_pathologically_nested_file_does_not_stop_mining(tmp_path: Path) -> None:
-    """A file too deep for both parsers (seen in a real project's test data) yields no functions, not a traceback."""
+    """A file too deep for Python's own parser (seen in a real project's test data) does not stop mining."""
     root = new_repo(tmp_path)
     deep = "def f():\n    return " + "[" * 3000 + "]" * 3000 + "\n"
     commit(root, "init", {"pkg/deep.py": deep, "pkg/core.py": BEFORE_FIND})
@@ -294,7 +294,8 @@ def test_pathologically_nested_file_does_not_stop_mining(tmp_path: Path) -> None
     with open_workspace(root) as ws:
         mine(ws, on_commit=rows.append, all_functions=True)
     row = next(r for r in rows if r["sha"] == sha)
-    assert row["perf"] and row["functions"] == ["find"]
+    # The fix is found; the deep function is listed only if a parser could read it (tree-sitter can).
+    assert row["perf"] and "find" in row["functions"] and set(row["functions"]) <= {"find", "f"}
 
 
 def test_code_worker_and_inline_judging_give_the_same_rows(tmp_path: Path) -> None:
