@@ -161,7 +161,9 @@ def test_without_workload_times_inputs_captured_from_the_tests(make_repo) -> Non
     with Validator(root, head(root), settings(benchmark_runs=3)) as v:
         res = v.validate("mylib/core.py", "dedupe", edited(FAST))
     assert res.method.startswith("replay"), res.detail
-    assert len(res.before_times) == 3 and all(t > 0 for t in res.before_times + res.after_times)
+    # at least benchmark_runs a side; an inconclusive interval (a loaded machine) earns more runs
+    assert 3 <= len(res.before_times) == len(res.after_times) <= settings().benchmark_max_runs
+    assert all(t > 0 for t in res.before_times + res.after_times)
 
 
 def test_worktree_is_removed_on_error_and_interrupt(make_repo) -> None:
