@@ -19,7 +19,10 @@ from eco.workspace import open_workspace
 
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="Draft at most N findings in this run.")]
 RevalidateOpt = Annotated[
-    Optional[int], typer.Option("--revalidate", help="Measure patch ID again and rewrite its file (instead of a normal run).")
+    Optional[int],
+    typer.Option("--revalidate", metavar="ID", help=(
+        "Instead of a normal run: carry pending patch ID onto the current HEAD, validate and measure it again, "
+        "and rewrite its file (after the file was deleted or edited, or HEAD moved).")),
 ]
 
 
@@ -28,16 +31,17 @@ class _Bars:
 
     def __init__(self, enabled: bool) -> None:
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<9}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<9}"), BarColumn(), TextColumn("{task.fields[count]}"),
             TextColumn("{task.description}", style="dim"), TimeElapsedColumn(), console=err_console, transient=False,
             disable=not enabled,
         )
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int | None, note: str = "") -> None:
+        count = f"{done}/{total}" if total is not None else ""  # "0/None" says nothing
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(note[:50], stage=stage, total=total)
-        self.progress.update(self.tasks[stage], completed=done, total=total, description=note[:50])
+            self.tasks[stage] = self.progress.add_task(note[:50], stage=stage, total=total, count=count)
+        self.progress.update(self.tasks[stage], completed=done, total=total, description=note[:50], count=count)
 
     def __enter__(self) -> "_Bars":
         self.progress.__enter__()
@@ -115,6 +119,16 @@ def run_command(
     patches to REPO/.eco/patches/. Resumable: run it again after an interruption and it finishes the
     work without drafting a finding twice or duplicating a patch."""
     summary = _run(repo, pipeline, limit, revalidate, json_out)
+    if revalidate is not None and not json_out:
+        what = summary.stage_counts.get("revalidate", {})
+        if what.get("withdrawn"):
+            console.print(f"patch {revalidate} no longer passes on HEAD and was withdrawn: {what.get('reason', '')}")
+        else:
+            row = next((p for p in summary.patches if p.get("patch_id") == revalidate), None)
+            where = f" to {summary.patches_dir}/{row['file']}" if row else ""
+            console.print(f"patch {revalidate} revalidated on {str(what.get('base_sha', ''))[:12]} and rewritten{where}; "
+                          f"accept it with: eco review accept {revalidate} --repo {repo}")
+        return
     _report(summary, json_out)
 
 
