@@ -424,7 +424,8 @@ class _Run:
     def emit(self, draft_id: int, number: int | None = None) -> None:
         t0 = time.perf_counter()
         rewrite = number is not None
-        self.progress("findings", self._pos, self._total, "emit")
+        if not rewrite:  # a revalidation has its own bar
+            self.progress("findings", self._pos, self._total, "emit")
         with self.ws.store.session() as s:
             d = s.get(Draft, draft_id)
             v = s.scalar(select(Validation).where(Validation.draft_id == draft_id))
