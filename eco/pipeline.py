@@ -550,6 +550,8 @@ class _Run:
             dd = s.get(Draft, draft_id)
             dd.base_sha, dd.diff = base, new_diff
             s.get(Patch, patch_id).base_sha = base
+            if not res.outcome:  # a patch withdrawn by an earlier revalidation passes again
+                s.get(Patch, patch_id).status = "pending"
             if res.outcome:
                 dd.outcome = res.outcome
                 dd.detail = f"revalidated on {base[:12]}: {res.detail}"[:4000]

@@ -159,6 +159,26 @@ def _build_sample(dest: Path) -> None:
         sys.argv = argv
 
 
+def _profile_sample(dest: Path, json_out: bool) -> str:
+    """Profile the sample's workload so findings are ranked by real hotness, as on a real project
+    after `eco profile run -- python workload.py`. A failure is one line and the demo goes on."""
+    from eco.errors import EcoError
+    from eco.profile import run_and_ingest
+
+    if not (dest / "workload.py").is_file():
+        return ""
+    if not json_out:
+        err_console.print("eco demo: profiling the sample workload (eco profile run -- python workload.py --scale 0.5)")
+    try:
+        with open_workspace(dest, pipeline="offline") as ws:
+            summary = run_and_ingest(ws, ["python", "workload.py", "--scale", "0.5"])
+    except EcoError as exc:
+        err_console.print(f"eco demo: profiling skipped: {exc}", highlight=False)
+        return ""
+    hot = getattr(summary, "hot_functions", None)
+    return f"hot functions from the profile: eco hot {dest}" + (f" ({hot} functions)" if hot else "")
+
+
 @app.command("demo")
 def demo_command(
     keep: Annotated[Optional[Path], typer.Option("--keep", help="Build the sample repository in DIR and keep it.")] = None,
@@ -179,8 +199,15 @@ def demo_command(
         err_console.print(f"eco demo: building the sample repository in {dest}")
     _build_sample(dest)
     build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    hot_note = _profile_sample(dest, json_out)
+    profile_s = time.perf_counter() - t1
     summary = _run(dest, "offline", None, None, json_out)
-    summary.stage_seconds = {"build_sample": round(build_s, 3), **summary.stage_seconds}
+    summary.stage_seconds = {"build_sample": round(build_s, 3), "profile": round(profile_s, 3), **summary.stage_seconds}
     _report(summary, json_out, {"total_seconds": round(time.perf_counter() - t0, 3), "sample_repo": str(dest)})
     if not json_out:
-        console.print(f"review them with: eco review list --repo {dest}   (or git am {dest}/.eco/patches/0001-*.patch)")
+        if hot_note:
+            console.print(hot_note)
+        console.print(f"next: eco review list --repo {dest}   (then eco review show ID, eco review accept ID, "
+                      f"eco review reject ID --reason TEXT; eco hot {dest}; eco stats {dest}; "
+                      f"eco report {dest} --html report.html)")
