@@ -44,10 +44,16 @@ def _list(repo: Path, json_out: bool, all_: bool) -> None:
         console.print("no pending patches" if not all_ else "no patches yet (run `eco run`)")
         return
     table = Table(title="pending patches" if not all_ else "patches")
-    for col in ("id", "file", "function", "anti-pattern", "speedup [95% CI]", "hotness", "drafter", "age", "status"):
-        table.add_column(col, justify="right" if col in {"id", "hotness", "age"} else "left")
+    cols = ["id", "file", "function", "anti-pattern", "speedup [95% CI]", "hotness", "drafter", "age"]
+    if all_:  # the pending list needs no status column
+        cols.append("status")
+    for col in cols:
+        table.add_column(col, justify="right" if col in {"id", "hotness", "age"} else "left",
+                         no_wrap=col in {"id", "speedup [95% CI]", "hotness", "age", "status"},
+                         overflow="fold" if col in {"file", "function"} else "ellipsis")
     for v in views:
-        table.add_row(str(v.id), v.path, v.qualname, v.kind, v.speedup_text(), _hot(v.hotness), v.drafter, v.age, v.status)
+        row = [str(v.id), v.path, v.qualname, v.kind, v.speedup_text(), _hot(v.hotness), v.drafter.removeprefix("rules:"), v.age]
+        table.add_row(*row, *([v.status] if all_ else []))
     console.print(table)
 
 
