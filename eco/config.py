@@ -33,6 +33,7 @@ class Settings:
     mine_threshold: float = 1.0
     max_diff_bytes: int = 2_000_000
     catalog_dirs: list[str] = field(default_factory=list)  # extra curated catalog folders (relative to the repo)
+    mine_workers: int = 1  # processes that read before/after code while the log streams on (0: inline)
     # code extraction and index
     embedder: str = "minilm"
     index_exclude: list[str] = field(

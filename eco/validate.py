@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from eco.config import Settings
+from eco.errors import EcoError
 
 RUNNER = Path(__file__).resolve().parent / "_bench_runner.py"
 WORKTREE_PREFIX = "eco-wt-"
@@ -246,6 +247,17 @@ def _tests_summary(output: str, rc: int | None) -> str:
     return f"exit code {rc}"
 
 
+class BaseTestsFailing(EcoError):
+    """The repository's tests fail before any edit, so no edit can be judged."""
+
+
+def _last_error_line(output: str) -> str:
+    for line in reversed(output.strip().splitlines()):
+        if re.search(r"(Error|error:|No module named|not found)", line):
+            return f": {line.strip()[:200]}"
+    return ""
+
+
 class Validator:
     """Validates edits of one repository at one base commit; remembers per-run facts
     (the base passes its tests, the workload scale, captured inputs)."""
@@ -353,8 +365,12 @@ class Validator:
         """Compile, test and benchmark ``new_source`` as the content of ``path`` at the base."""
         base = self.base_tests()
         if base.timed_out or base.returncode not in (0,):
-            return ValidationResult(
-                "error", f"the tests do not pass on the base commit ({_tests_summary(base.output, base.returncode)})"
+            # Every draft would fail the same way: stop the run with the reason instead of recording
+            # one error per draft. Drafts stay in flight and are validated on the next run.
+            raise BaseTestsFailing(
+                f"the test command fails on the unmodified base commit {self.base_sha[:12]} "
+                f"({_tests_summary(base.output, base.returncode)}{_last_error_line(base.output)}); "
+                f"fix it or set test_command (now {self.settings.test_command!r}), then run again"
             )
         before = self.base_worktree()
         with throwaway_worktree(self.root, self.base_sha) as after:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -281,3 +282,35 @@ def test_submodule_changes_are_skipped_without_error(tmp_path: Path) -> None:
         summary = mine(ws, on_commit=rows.append)
     assert summary.scanned == 3 and not summary.rule_errors
     assert all(r["functions"] == [] for r in rows)
+
+
+def test_pathologically_nested_file_does_not_stop_mining(tmp_path: Path) -> None:
+    """A file too deep for Python's own parser (seen in a real project's test data) does not stop mining."""
+    root = new_repo(tmp_path)
+    deep = "def f():\n    return " + "[" * 3000 + "]" * 3000 + "\n"
+    commit(root, "init", {"pkg/deep.py": deep, "pkg/core.py": BEFORE_FIND})
+    sha = commit(root, "Speed up find with a set", {"pkg/deep.py": deep.replace("return", "return  "), "pkg/core.py": AFTER_FIND})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append, all_functions=True)
+    row = next(r for r in rows if r["sha"] == sha)
+    # The fix is found; the deep function is listed only if a parser could read it (tree-sitter can).
+    assert row["perf"] and "find" in row["functions"] and set(row["functions"]) <= {"find", "f"}
+
+
+def test_code_worker_and_inline_judging_give_the_same_rows(tmp_path: Path) -> None:
+    """mine_workers only moves where the code rules run: verdicts, functions and pairs are identical."""
+    root = new_repo(tmp_path)
+    shas = perf_history(root, n_plain=6)
+    results = []
+    for workers in (0, 1):
+        shutil.rmtree(root / ".eco", ignore_errors=True)
+        rows: list[dict] = []
+        with open_workspace(root, flags={"mine_workers": workers}) as ws:
+            summary = mine(ws, on_commit=rows.append, all_functions=True)
+            with ws.store.session() as s:
+                pairs = sorted((a.qualname, a.kind, a.occurrences) for a in s.scalars(select(AntiPattern)))
+        results.append((rows, pairs, summary.perf))
+    assert results[0] == results[1]
+    assert [r["sha"] for r in results[0][0]] == shas[::-1]  # history order, newest first, in both modes
+    assert results[0][2] >= 1 and results[0][1]

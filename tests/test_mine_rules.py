@@ -14,7 +14,8 @@ from conftest import ROOT
 from mine_helpers import AFTER_FIND, BEFORE_FIND, commit, new_repo
 
 from eco.mine.gitlog import RawCommit
-from eco.mine.rules import CommitView, RuleSet, judge, load_rules
+from eco.mine.miner import mine
+from eco.mine.rules import CommitView, RuleSet, judge, judge_cheap, load_rules
 from eco.mine.shapes import transforms
 from eco.mine.tester import test_rule as run_rule_test
 from eco.workspace import open_workspace
@@ -124,6 +125,8 @@ def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:
         ("def f(xs):\n    out = []\n    for x in xs:\n        out = out + [x]\n    return out\n", "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n", "list-concat-in-loop"),
         ("def f(xs):\n    for x in xs:\n        xs.insert(0, x)\n", "def f(xs):\n    d = deque(xs)\n    for x in xs:\n        d.appendleft(x)\n", "list-insert-front"),
         ("def f(c):\n    return len(copy.deepcopy(c))\n", "def f(c):\n    return len(c)\n", "deepcopy-readonly"),
+        ("def f(xs, qs):\n    return {q: sorted(xs)[q] for q in qs}\n", "def f(xs, qs):\n    o = sorted(xs)\n    return {q: o[q] for q in qs}\n",
+         "loop-invariant-sort"),
     ],
 )
 def test_static_shapes_detect_each_transformation(before: str, after: str, kind: str) -> None:
@@ -137,6 +140,11 @@ def test_static_shapes_detect_each_transformation(before: str, after: str, kind:
         ("def f(x):\n    return x + 1\n", "def f(x):\n    # add one\n    return x + 1\n"),
         ("def f(:\n", "def f(x):\n    return set(x)\n"),  # unparsable before: no verdict
         ("def f(xs):\n    return min(xs)\n", "def f(xs):\n    return sorted(xs)[0]\n"),  # the reverse change
+        # a new membership test against a new set literal is new behaviour, not list -> set
+        ("def f(ts):\n    for t in ts:\n        if t in KEYS:\n            g(t)\n",
+         "def f(ts):\n    for t in ts:\n        if t in KEYS:\n            g(t)\n        if t in {'a', 'b'}:\n            h(t)\n"),
+        # sorting once, outside any loop, on both sides
+        ("def f(xs):\n    xs = list(xs)\n    return sorted(xs)\n", "def f(xs):\n    return sorted(xs)\n"),
     ],
 )
 def test_static_shapes_ignore_non_transformations(before: str, after: str) -> None:
@@ -151,6 +159,53 @@ def test_static_rule_reads_parsed_functions_from_a_real_commit(tmp_path: Path) -
         result = run_rule_test(ws, "static-shapes")
     assert [h["sha"] for h in result["hits"]] == [sha]
     assert result["hits"][0]["kinds"] == {"pkg/core.py::find": "list-membership-in-loop"}
+
+
+KEYS_BEFORE = """def total(records):
+    out = {}
+    for r in records:
+        if r.ip in out.keys():
+            out[r.ip] += r.size
+        else:
+            out[r.ip] = r.size
+    return out
+"""
+KEYS_AFTER = KEYS_BEFORE.replace("in out.keys():", "in out:")
+KEYS_GROWN = KEYS_AFTER.replace("    return out\n", "    if not out:\n        raise ValueError('empty')\n    log(out)\n    audit(out)\n    check(out)\n    return out\n")
+
+
+@pytest.mark.parametrize(
+    "subject, path, after, perf",
+    [
+        ("drop a call from the byte count", "pkg/core.py", KEYS_AFTER, True),  # plain message: the code speaks
+        ("refactor: drop a call from the byte count", "pkg/core.py", KEYS_AFTER, False),  # says it is a refactor
+        ("ruff: apply SIM118", "pkg/core.py", KEYS_AFTER, False),  # a linter's mechanical rewrite
+        ("drop a call from the byte count", "tests/test_core.py", KEYS_AFTER, False),  # test code is not the product
+        ("validate totals", "pkg/core.py", KEYS_GROWN, False),  # the function gained behaviour too
+    ],
+)
+def test_small_self_evident_transformation_is_a_fix_without_message_words(tmp_path: Path, subject: str, path: str, after: str, perf: bool) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {path: KEYS_BEFORE})
+    sha = commit(root, subject, {path: after})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append)
+    row = next(r for r in rows if r["sha"] == sha)
+    assert row["perf"] is perf, row
+    if path.startswith("pkg/") and "refactor" not in subject and "ruff" not in subject:
+        assert "static-shapes" in row["rules"]
+
+
+def test_static_shapes_reach_is_zero_when_no_changed_line_can_be_a_fix(builtin: RuleSet) -> None:
+    rule = builtin.get("static-shapes").rule  # type: ignore[union-attr]
+    assert rule.reach(view("tweak")) == 0.0  # "-a/+b": nothing a known fix is made of
+    diff = (b"diff --git a/pkg/core.py b/pkg/core.py\nindex " + b"1" * 40 + b".." + b"2" * 40 + b" 100644\n--- a/pkg/core.py\n+++ b/pkg/core.py\n"
+            b"@@ -1,2 +1,2 @@\n def f(xs):\n-    return any([x for x in xs])\n+    return any(x for x in xs)\n")
+    v = CommitView(RawCommit("f" * 40, ["e" * 40], "A <a@x>", "2024-01-01T00:00:00+00:00", "tweak", diff))
+    assert rule.reach(v) == 1.0
+    verdict = judge_cheap(v, builtin, 1.0)
+    assert verdict.reach == 1.0
 
 
 RAISING_RULE = '''
@@ -225,3 +280,14 @@ def test_rules_test_unknown_rule_is_one_line_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2
     assert "no mining rule named 'nope'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_shape_inside_a_large_change_in_another_language_does_not_speak_alone(tmp_path: Path) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/core.py": KEYS_BEFORE, "src/ext.c": "int f(void) { return 0; }\n"})
+    c_lines = "".join(f"int g{i}(void) {{ return {i}; }}\n" for i in range(30))
+    sha = commit(root, "port the byte count to C", {"pkg/core.py": KEYS_AFTER, "src/ext.c": c_lines})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append)
+    assert next(r for r in rows if r["sha"] == sha)["perf"] is False

@@ -145,3 +145,26 @@ def test_auto_drafter_falls_back_to_rules_and_says_so(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "eco.draft.rules", types.SimpleNamespace(RulesDrafter=Rules))
     drafter, name, note = pipeline.choose_drafter(Settings(drafter="auto"))
     assert name == "rules" and isinstance(drafter, Rules) and "OPENAI_BASE_URL" in note
+
+
+def test_base_tests_failing_stops_the_run_and_loses_nothing(repo: Path, monkeypatch) -> None:
+    """A broken test environment is one clear error; the drafts wait and are validated once it is fixed."""
+    from eco.validate import BaseTestsFailing
+
+    fake = FakeDrafter()
+    monkeypatch.setattr(pipeline, "choose_drafter", lambda settings, chat_model=None: (fake, "rules", ""))
+    broken = open_workspace(repo, pipeline="offline", flags={"stages": ["draft", "review", "validate", "emit"],
+                                                           "test_command": "python -c 'raise SystemExit(4)'"})
+    with broken as ws:
+        seed(ws)
+        with pytest.raises(BaseTestsFailing, match="unmodified base commit"):
+            pipeline.run_pipeline(ws)
+        with ws.store.session() as s:
+            outcomes = [d.outcome for d in s.scalars(select(Draft))]
+            assert None in outcomes and "error" not in outcomes  # in flight, not written off
+            assert s.scalar(select(Patch)) is None
+    with open_ws(repo) as ws:
+        pipeline.run_pipeline(ws)
+        with ws.store.session() as s:
+            assert "submitted" in [d.outcome for d in s.scalars(select(Draft))]
+            assert len(s.scalars(select(Patch)).all()) == 1

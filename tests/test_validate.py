@@ -176,11 +176,17 @@ def test_worktree_is_removed_on_error_and_interrupt(make_repo) -> None:
     assert state(root) == before
 
 
-def test_base_failing_tests_is_an_error_not_a_rejection(make_repo) -> None:
+def test_base_failing_tests_stop_the_run_with_the_reason(make_repo) -> None:
+    """Tests that fail before any edit judge no edit: one clear error, not a rejection per draft."""
+    from eco.validate import BaseTestsFailing
+
     root = tiny_repo(make_repo)
-    with Validator(root, head(root), settings(test_command="python -c 'raise SystemExit(3)'")) as v:
-        res = v.validate("mylib/core.py", "dedupe", edited(FAST))
-    assert res.outcome == "error" and "base commit" in res.detail
+    with Validator(root, head(root), settings(test_command="python -c 'import no_such_test_runner'")) as v:
+        with pytest.raises(BaseTestsFailing) as info:
+            v.validate("mylib/core.py", "dedupe", edited(FAST))
+    message = str(info.value)
+    assert "unmodified base commit" in message and "No module named 'no_such_test_runner'" in message
+    assert "test_command" in message
 
 
 def test_clean_env_strips_secrets(monkeypatch) -> None:

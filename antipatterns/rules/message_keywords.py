@@ -56,6 +56,25 @@ WEAK = re.compile(
 )
 
 
+# Lower-case fragments of which every STRONG or WEAK match contains at least one. Python's regex engine
+# cannot skip ahead on a case-insensitive alternation that starts with \b, so the two patterns cost
+# ~50 us a message; plain substring tests rule out most messages in ~3 us.
+STEMS = (
+    "speed", "sped", "fast", "hoist", "vectori", "memory", "avoid", "slots", "perf", "quadratic", "o(n", "bottleneck",
+    "hot", "slow", "optimi", "quick", "exponential", "cach", "memoi", "efficien", "redundant", "repeated", "unnecessary",
+    "needless", "extra", "precompil", "pre-compil", "overhead", "expensive", "cheaper", "latency", "throughput", "reduc",
+    "o(1)", "o(log", "constant", "linear", "set", "dict", "deque", "heap", "generator", "join", "counter", "lazy", "lazily",
+)
+
+
+def mentions_a_stem(message: str) -> bool:
+    lowered = message.lower()
+    for stem in STEMS:
+        if stem in lowered:
+            return True
+    return False
+
+
 class MessageKeywords(Rule):
     """Performance words in the subject (strong) or body (weaker), with look-alike phrases removed first."""
 
@@ -64,7 +83,7 @@ class MessageKeywords(Rule):
 
     def score(self, commit: CommitView) -> RuleHit | None:
         message = commit.message
-        if not (STRONG.search(message) or WEAK.search(message)):
+        if not mentions_a_stem(message) or not (STRONG.search(message) or WEAK.search(message)):
             return None  # most commits: no need to strip look-alike phrases first
         subject = NEGATIVE.sub(" ", commit.subject)
         body = NEGATIVE.sub(" ", "\n".join(ln for ln in commit.body.splitlines() if not ln.lstrip().startswith(("Signed-off-by", "Co-authored-by", "(cherry picked"))))

@@ -19,6 +19,7 @@ MEASURED = re.compile(
     """,
     re.I | re.X,
 )
+_DIGIT = re.compile(r"\d")
 REVERT = re.compile(r"^revert\b", re.I)
 # Conventional-commit types that say "not a change to how fast the product runs".
 OTHER_TYPE = re.compile(r"^(?:refactor|docs?|tests?|ci|chore|build|style|release)(?:\([^)]*\))?!?:\s|^perf\((?:tests?|ci|docs?|build|bench\w*)\)!?:", re.I)
@@ -44,7 +45,7 @@ class PerfAnnotations(Rule):
         if named:
             score += 1.0
             reasons.append(f"trailer {named[0].title()}:")
-        m = MEASURED.search(commit.message)
+        m = MEASURED.search(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
         if m:
             score += 1.0
             reasons.append(f"measured result {m.group(0).strip()!r}")

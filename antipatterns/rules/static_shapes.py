@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from eco.code import detect_language
 from eco.mine.rules import CommitView, Rule, RuleHit
-from eco.mine.shapes import line_signature, transforms
+from eco.mine.shapes import SELF_EVIDENT, changed_lines, same_signature, hinted_kinds, line_signature, transforms
 
 
 # Words that appear on a changed line of every transformation in eco.mine.shapes.
@@ -19,30 +20,119 @@ TOKENS = re.compile(
 
 _CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
 
+# Paths whose changes never make the product faster (the non-code-only rule vetoes commits made of them alone).
+_NOT_PRODUCT = re.compile(r"(?:^|/)(?:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
+# A subject that states another purpose (a bug fix, a feature, compatibility) explains the change better than
+# its shapes do; the shapes then only support a message that also speaks of speed.
+_OTHER_PURPOSE = re.compile(
+    r"\b(?:fix(?:es|ed|ing)?|bugs?|bugfix|crash\w*|errors?|exceptions?|regressions?|issues?|support\w*|add(?:s|ed|ing)?|new"
+    r"|features?|feat|deprecat\w*|warn\w*|compat\w*|handle[sd]?|allow\w*|revert\w*|merge[sd]?|bump\w*|release\w*|version)\b",
+    re.I,
+)
+# A message that names a linter, a formatter or a style goal explains a mechanical rewrite better than speed does.
+_MECHANICAL = re.compile(
+    r"\b(?:lint\w*|ruff|flake8|pylint|pyupgrade|black|isort|mypy|pyright|format\w*|style|typing|type\s+hints?|annotations?"
+    r"|readab\w*|simplif\w*|clean[- ]?ups?|tidy|refactor\w*|moderni[sz]\w*|idiomatic|rewrit\w*|pre-commit|autofix\w*)\b",
+    re.I,
+)
 
-def changed_shape_tokens(diff: bytes) -> bool:
-    """Whether removed and added lines differ in shape tokens; if not, no function can show a transformation."""
+MAX_FOCUSED_LINES = 20  # changed lines, in product code, of a commit whose shapes can speak for themselves
+MAX_FOCUSED_FUNCTIONS = 3
+SUPPORT_MAX = 0.9  # the most shapes give when the message has to agree
+MAX_GROWTH = 3  # lines a transformed function may grow by (a hoisted constant, a deque import inside it)
+
+
+def _split(diff: bytes) -> tuple[list[str], list[str]]:
     removed: list[str] = []
     added: list[str] = []
     for sign, text in _CHANGED.findall(diff):
         if text.lstrip().startswith((b"#", b"//")):
             continue  # a comment is never the transformation
         (removed if sign == b"-" else added).append(text.decode("utf-8", "replace"))
+    return removed, added
+
+
+def changed_shape_tokens(diff: bytes) -> bool:
+    """Whether removed and added lines differ in shape tokens; if not, no function can show a transformation."""
+    removed, added = _split(diff)
     return line_signature(removed) != line_signature(added)
 
 
+_FILE = re.compile(rb"^diff --git ", re.M)
+_NEW_PATH = re.compile(rb"^(?:\+\+\+ b/|--- a/|rename to )(.*)$", re.M)
+
+
+def _product_lines(commit: CommitView) -> tuple[bytes, bytes, int]:
+    """Removed and added lines of Python product files (not tests/docs), and how many changed lines of
+    product code there are in any language (blank ones ignored).
+
+    Works on the diff bytes directly: this runs for every commit that passes the gate, so no hunk parsing.
+    """
+    diff = commit.diff_bytes
+    starts = [m.start() for m in _FILE.finditer(diff)]
+    removed: list[bytes] = []
+    added: list[bytes] = []
+    other = 0
+    for i, start in enumerate(starts):
+        block = diff[start : starts[i + 1] if i + 1 < len(starts) else len(diff)]
+        m = _NEW_PATH.search(block)
+        path = (m.group(1) if m else block[11 : block.find(b"\n")]).rstrip(b"\t").decode("utf-8", "replace").strip('"')
+        if _NOT_PRODUCT.search(path):
+            continue
+        python = path.endswith((".py", ".pyi", ".pyx"))
+        if not python and detect_language(path) is None:
+            continue  # data, docs, config: not code
+        for sign, text in _CHANGED.findall(block):
+            if not text.strip():
+                continue
+            if python:
+                (removed if sign == b"-" else added).append(text)
+            else:
+                other += 1  # other languages' changes count towards the size, never as a shape
+    return b"\n".join(removed), b"\n".join(added), len(removed) + len(added) + other
+
+
 class StaticShapes(Rule):
-    """Parsed before/after functions show a known transformation (list->set, pop(0)->deque, += -> join, ...)."""
+    """Parsed before/after functions show a known transformation (list->set, pop(0)->deque, += -> join, ...).
+
+    0.7 for a commit with such a shape somewhere (refactors and features have these shapes too, so
+    the message has to agree); 1.0, enough on its own, for a small commit that is nothing but
+    self-evident transformations, whose message does not call it a refactor or a style fix.
+    """
 
     name = "static-shapes"
     needs_code = True
-    max_score = 0.9  # never a performance fix on its own: refactors have these shapes too
+    max_score = 1.0
+
+    def _gate(self, commit: CommitView) -> bool:
+        # Cheap gate on the raw diff: some changed line mentions what a known fix is made of, and moves it.
+        return bool(TOKENS.search(commit.diff_bytes)) and changed_shape_tokens(commit.diff_bytes)
+
+    def _could_speak_alone(self, commit: CommitView) -> bool:
+        if _MECHANICAL.search(commit.subject) or _OTHER_PURPOSE.search(commit.subject):
+            return False
+        removed, added, n = _product_lines(commit)
+        if not 0 < n <= MAX_FOCUSED_LINES:
+            return False
+        return bool(hinted_kinds(removed, added))
+
+    def reach(self, commit: CommitView, need: float | None = None) -> float:
+        """Text-only pre-filter: 0 when no function can show a shape, 1.0 when a small diff hints at one.
+
+        When the commit needs more than a supporting shape can give (its message says nothing), only
+        the "speaks alone" path matters, and its cheap checks (subject, size, hints) run before the gate.
+        """
+        if need is not None and need > SUPPORT_MAX:
+            return 1.0 if self._could_speak_alone(commit) and self._gate(commit) else 0.0
+        if not self._gate(commit):
+            return 0.0
+        return 1.0 if self._could_speak_alone(commit) else SUPPORT_MAX
 
     def score(self, commit: CommitView) -> RuleHit | None:
-        # Cheap gate on the raw diff: no changed line mentions anything a known fix is made of.
-        if not TOKENS.search(commit.diff_bytes) or not changed_shape_tokens(commit.diff_bytes):
+        if not self._gate(commit):
             return None
         kinds: dict[str, str] = {}
+        product = [fn for fn in commit.functions if fn.language == "python" and not _NOT_PRODUCT.search(fn.path)]
         for fn in commit.functions:
             if fn.language != "python" or fn.before is None or fn.after is None:
                 continue
@@ -51,6 +141,29 @@ class StaticShapes(Rule):
                 kinds[fn.key] = found[0]
         if not kinds:
             return None
-        score = min(0.7 + 0.1 * (len(kinds) - 1), self.max_score)
         names = ", ".join(f"{k.split('::', 1)[1]} ({v})" for k, v in list(kinds.items())[:3])
-        return RuleHit(score, f"{len(kinds)} function(s) with known fix shapes: {names}" + (f" (+{len(kinds) - 3} more)" if len(kinds) > 3 else ""), kinds)
+        more = f" (+{len(kinds) - 3} more)" if len(kinds) > 3 else ""
+        if self._focused(product, kinds) and self._could_speak_alone(commit):
+            return RuleHit(1.0, f"a small change that is only known fix shapes: {names}{more}", kinds)
+        score = min(0.7 + 0.1 * (len(kinds) - 1), SUPPORT_MAX)
+        return RuleHit(score, f"{len(kinds)} function(s) with known fix shapes: {names}{more}", kinds)
+
+    @staticmethod
+    def _focused(product: list, kinds: dict[str, str]) -> bool:
+        """Every changed product function is a self-evident transformation (or a one-line companion edit).
+
+        A transformation replaces code with a cheaper equivalent; a function that grows by more than a
+        few lines gained behaviour too, and the shape may be incidental to that.
+        """
+        if not product or len(product) > MAX_FOCUSED_FUNCTIONS:
+            return False
+        shaped = 0
+        for fn in product:
+            if fn.before is None or fn.after is None:
+                return False
+            removed, added = changed_lines(fn.before, fn.after)
+            if kinds.get(fn.key) in SELF_EVIDENT and added <= removed + MAX_GROWTH and same_signature(fn.before, fn.after):
+                shaped += 1
+            elif removed + added > 2:
+                return False
+        return shaped > 0

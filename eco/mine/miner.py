@@ -3,7 +3,8 @@
 Every scanned commit gets a ``Commit`` row (its presence means "scanned", so a second run skips
 it), and each performance fix adds one ``AntiPattern`` row per changed function, deduplicated by a
 hash of the normalised before/after pair. Rows are written in batches, each in one transaction, so
-an interrupt loses at most the batch in flight and the next run picks up there.
+an interrupt loses at most the commits in flight (the batch being filled, and the windows still with
+the code worker) and the next run picks up there.
 """
 
 from __future__ import annotations
@@ -11,25 +12,28 @@ from __future__ import annotations
 import hashlib
 import textwrap
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import git
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from eco.errors import RepoError
-from eco.mine.gitlog import BlobReader, RawCommit, stream_commits
+from eco.mine.codework import CodeContext, CodeJudge
+from eco.mine.gitlog import RawCommit, stream_commits
 from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge_cheap, judge_code, load_rules, wants_code
 from eco.mine.shapes import category_of, transforms
 from eco.store.models import AntiPattern, Commit
 from eco.workspace import Workspace
 
-BATCH = 200
+BATCH = 500  # commit rows a transaction: an interrupt loses at most this many verdicts
 WINDOW = 256  # commits held back at most, so blob reads can be batched
 WINDOW_CODE = 24  # commits needing file contents per cat-file round trip
+MAX_INFLIGHT = 16  # windows handed to the code worker and not yet landed: the log keeps streaming meanwhile
+MAX_INFLIGHT_BYTES = 8 << 20  # ... and the diff bytes they hold at most, so memory stays flat
 
 
 @dataclass
@@ -128,7 +132,8 @@ def mine(
     repo = open_git(ws.root)
     with ws.store.session() as s:
         known = set(s.scalars(select(Commit.sha).where(Commit.repo_id == ws.repo_id)))
-    blobs = BlobReader(repo)
+    code = CodeJudge(CodeContext(repo, ruleset, settings.mine_threshold, all_functions, ws.repo_id, _collect_pairs),
+                     settings.mine_workers)
     pending_commits: list[dict[str, Any]] = []
     pending_pairs: dict[str, dict[str, Any]] = {}
 
@@ -146,37 +151,55 @@ def mine(
                     session.add(AntiPattern(**row))
                     summary.antipatterns_added += 1
                     summary.antipatterns_repeated += row["occurrences"] - 1
-            session.execute(insert(Commit), [{**r, "repo_id": ws.repo_id} for r in pending_commits])
+            # Core insert: one executemany, without the ORM's per-row bookkeeping (20k rows a run).
+            session.connection().execute(Commit.__table__.insert(), [{**r, "repo_id": ws.repo_id} for r in pending_commits])
         pending_commits.clear()
         pending_pairs.clear()
 
     # Commits wait in a short window so the file contents of all the ones that need code are read
-    # from git in one round trip; they still leave the window (and reach on_commit) in order.
-    window: list[tuple[RawCommit, CommitView | None, Verdict | None, str | None]] = []
+    # from git in one round trip, by the worker, while the next window streams in; they still leave
+    # (and reach on_commit) in history order.
+    Entry = tuple[RawCommit, Verdict | None, str | None, bool]  # raw, cheap verdict, skipped, needs code
+    window: list[Entry] = []
+    inflight: deque[tuple[list[Entry], Any, list[tuple[RawCommit, Verdict]]]] = deque()
     window_code = 0
 
+    inflight_bytes = 0
+
     def drain() -> None:
-        nonlocal window_code
-        blobs.prefetch([b for _raw, view, v, _s in window if view is not None and v is not None
-                        and wants_code(v, ruleset, settings.mine_threshold) for b in view.code_blobs()])
-        for raw, view, cheap, skipped in window:
-            finish(raw, view, cheap, skipped)
+        nonlocal window_code, inflight_bytes
+        items = [(raw, cheap) for raw, cheap, _s, needs in window if needs and cheap is not None]
+        inflight.append((list(window), code.submit(items), items))
+        inflight_bytes += sum(len(raw.diff) for raw, _c, _s, _n in window)
         window.clear()
         window_code = 0
 
-    def finish(raw: RawCommit, view: CommitView | None, cheap: Verdict | None, skipped: str | None) -> None:
-        verdict: Verdict | None = None
-        functions: list[str] = []
-        if view is not None and cheap is not None:
-            verdict = judge_code(view, ruleset, cheap, settings.mine_threshold)
+    def land_oldest() -> None:
+        nonlocal inflight_bytes
+        entries, pending, items = inflight.popleft()
+        inflight_bytes -= sum(len(raw.diff) for raw, _c, _s, _n in entries)
+        results = iter(code.result(pending, items))
+        for raw, cheap, skipped, needs in entries:
+            if cheap is None:
+                finish(raw, None, [], {}, skipped)
+            elif needs:
+                verdict, functions, pairs = next(results)
+                finish(raw, verdict, functions, pairs, None)
+            else:
+                finish(raw, judge_code(CommitView(raw), ruleset, cheap, settings.mine_threshold), [], {}, None)
+
+    def finish(raw: RawCommit, verdict: Verdict | None, functions: list[str], pairs: dict[str, dict[str, Any]], skipped: str | None) -> None:
+        if verdict is not None:
             for name, err in verdict.errors:
                 summary.rule_errors[name] += 1
                 summary.rule_error_examples.setdefault(name, f"{raw.sha[:12]}: {err}")
-            if verdict.perf or verdict.deep or all_functions:
-                functions = [fn.qualname for fn in view.functions]
             if verdict.perf:
                 summary.perf += 1
-                _collect_pairs(raw, view.functions, verdict, ws.repo_id, pending_pairs)
+                for h, row in pairs.items():
+                    if h in pending_pairs:
+                        pending_pairs[h]["occurrences"] += row["occurrences"]
+                    else:
+                        pending_pairs[h] = row
         pending_commits.append(verdict_row(raw, verdict, functions, skipped))
         if on_commit is not None:
             on_commit({
@@ -187,6 +210,12 @@ def mine(
             })
         if len(pending_commits) >= batch_size:
             flush()
+
+    def land_all() -> None:
+        if window:
+            drain()
+        while inflight:
+            land_oldest()
 
     try:
         for raw in stream_commits(repo, rev_range=rev_range, since=since, max_diff_bytes=settings.max_diff_bytes, skip=known):
@@ -204,23 +233,24 @@ def mine(
             elif skipped:
                 summary.skipped[skipped.split(":")[0] if "shallow" in skipped else "diff larger than max_diff_bytes"] += 1
             if skipped:
-                window.append((raw, None, None, skipped))
+                window.append((raw, None, skipped, False))
             else:
-                view = CommitView(raw, blobs)
-                cheap = judge_cheap(view, ruleset)
-                window.append((raw, view, cheap, None))
-                if all_functions or wants_code(cheap, ruleset, settings.mine_threshold):
-                    window_code += 1
+                cheap = judge_cheap(CommitView(raw), ruleset, settings.mine_threshold)
+                needs = all_functions or wants_code(cheap, ruleset, settings.mine_threshold)
+                window.append((raw, cheap, None, needs))
+                window_code += needs
             if window_code >= WINDOW_CODE or len(window) >= WINDOW:
                 drain()
-        drain()
+                while len(inflight) > MAX_INFLIGHT or (len(inflight) > 1 and inflight_bytes > MAX_INFLIGHT_BYTES):
+                    land_oldest()
+        land_all()
         flush()
     except RepoError:
-        drain()
+        land_all()
         flush()
         raise
     finally:
-        blobs.close()
+        code.close()
     summary.seconds = time.perf_counter() - started
     return summary
 

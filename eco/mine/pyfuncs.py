@@ -10,8 +10,28 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections import OrderedDict
 
 from eco.code import Function, extract_functions
+
+
+_NODES: OrderedDict[str, ast.AST] = OrderedDict()  # function code -> its parsed node, most recent last
+_NODES_MAX = 512  # covers the functions of a window of commits; trees are large, keep few
+
+
+def parsed_node(code: str) -> ast.AST | None:
+    """The node this module parsed for exactly this function code, if it still remembers it.
+
+    The shape comparison needs the tree of each changed function; the extractor just built it as
+    part of its block, so handing it over saves a second parse of every before/after function.
+    """
+    return _NODES.get(code)
+
+
+def _remember(code: str, node: ast.AST) -> None:
+    _NODES[code] = node
+    if len(_NODES) > _NODES_MAX:
+        _NODES.popitem(last=False)
 
 
 def python_functions(source: bytes, path: str) -> list[Function] | None:
@@ -31,8 +51,10 @@ def python_functions(source: bytes, path: str) -> list[Function] | None:
                 start = min([child.lineno] + [d.lineno for d in child.decorator_list])
                 end = child.end_lineno or child.lineno
                 qual = ".".join(prefix + [child.name])
+                code = "\n".join(lines[start - 1 : end])
+                _remember(code, child)
                 out.append(Function(path=path, qualname=qual, language="python", start_line=start, end_line=end,
-                                    code="\n".join(lines[start - 1 : end]), def_line=child.lineno))
+                                    code=code, def_line=child.lineno))
                 visit(child.body, prefix + [child.name])
             elif isinstance(child, ast.ClassDef):
                 visit(child.body, prefix + [child.name])
@@ -56,7 +78,10 @@ def functions_of(source: bytes, language: str, path: str) -> list[Function]:
         found = python_functions(source, path)
         if found is not None:
             return found
-    return extract_functions(source, language, path)
+    try:
+        return extract_functions(source, language, path)
+    except RecursionError:  # a pathologically nested file (seen in mypy's test data): no functions, not a crash
+        return []
 
 
 def _top_level_blocks(lines: list[bytes]) -> list[tuple[int, int]]:

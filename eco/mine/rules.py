@@ -10,7 +10,12 @@ Rules come from three places, so a team can tune mining without forking eco:
 
 A rule that sets ``needs_code = True`` reads before/after functions, which costs blob reads and
 parsing; the miner runs those only when the cheap rules leave the commit within reach of the
-threshold (``cheap score + max_score >= threshold``), which keeps mining near ``git log -p`` speed.
+threshold (``cheap score + reach >= threshold``), which keeps mining near ``git log -p`` speed.
+``reach`` is the rule's ``max_score``, or, when the rule has a ``reach(commit[, need]) -> float``
+method, what it says it could add for this commit judging by the diff text alone (0 when no changed
+line could be part of anything it recognises): a cheap pre-filter that decides which commits need
+code. ``need`` is what the commit still lacks to pass the threshold, so a pre-filter can answer 0
+at its first cheap "cannot give that much".
 A rule that raises is reported with its name and counted; the other rules keep running.
 """
 
@@ -55,6 +60,8 @@ class Rule:
     needs_code: bool = False
     max_score: float = 1.0  # the most this rule can add; used to decide whether deep rules are worth running
 
+    # Optional, for rules with needs_code: ``def reach(self, commit, need=None) -> float`` (text-only, cheap).
+
     def score(self, commit: "CommitView") -> RuleHit | None:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -98,11 +105,11 @@ class CommitView:
     is_merge = property(lambda self: self.raw.is_merge)
     diff_bytes = property(lambda self: self.raw.diff)
 
-    @property
+    @cached_property
     def subject(self) -> str:
         return self.message.split("\n", 1)[0].strip()
 
-    @property
+    @cached_property
     def body(self) -> str:
         parts = self.message.split("\n", 1)
         return parts[1].strip() if len(parts) > 1 else ""
@@ -148,8 +155,7 @@ class CommitView:
             assert lang is not None
             old = contents.get(f.old_blob or "") if f.status != "A" else None
             new = contents.get(f.new_blob or "") if f.status != "D" else None
-            old_spans = [(h.old_start, h.old_start + max(h.old_len, 1) - 1) for h in f.hunks]
-            new_spans = [(h.new_start, h.new_start + max(h.new_len, 1) - 1) for h in f.hunks]
+            old_spans, new_spans = _changed_spans(f.hunks)
             before = functions_near(old, lang, f.old_path or f.path, old_spans) if old is not None else []
             after = functions_near(new, lang, f.path, new_spans) if new is not None else []
             removed = [r for h in f.hunks for r in h.removed_ranges()]
@@ -173,6 +179,39 @@ class CommitView:
         return out
 
 
+def _changed_spans(hunks: list) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Per side, the lines each run of changes occupies, one line wider each way (1-based, inclusive).
+
+    Not the whole hunk: its context lines often reach into the next definition, which would then be
+    cut out and parsed on both sides only to be found unchanged. A run that exists on one side only
+    (a pure insertion or deletion) still marks its position on the other side.
+    """
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    for h in hunks:
+        o, n = h.old_start, h.new_start
+        run: list[int] | None = None  # [old_first, new_first, old_count, new_count]
+        for text in h.lines + [" "]:
+            tag = text[:1]
+            if tag in ("-", "+"):
+                if run is None:
+                    run = [o, n, 0, 0]
+                if tag == "-":
+                    run[2] += 1
+                    o += 1
+                else:
+                    run[3] += 1
+                    n += 1
+                continue
+            if run is not None:
+                old_spans.append((max(1, run[0] - 1), run[0] + run[2]))
+                new_spans.append((max(1, run[1] - 1), run[1] + run[3]))
+                run = None
+            o += 1
+            n += 1
+    return old_spans, new_spans
+
+
 @dataclass
 class LoadedRule:
     rule: Any
@@ -188,13 +227,22 @@ class LoadedRule:
         doc = inspect.getdoc(self.rule) or ""
         return doc.strip().split("\n", 1)[0] if doc else ""
 
-    @property
+    @cached_property
     def needs_code(self) -> bool:
         return bool(getattr(self.rule, "needs_code", False))
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return float(getattr(self.rule, "max_score", 1.0))
+
+    @cached_property
+    def reach_takes_need(self) -> bool:
+        """Whether the rule's ``reach`` accepts ``(commit, need)``: the score the commit still needs from it."""
+        fn = getattr(self.rule, "reach", None)
+        try:
+            return callable(fn) and len(inspect.signature(fn).parameters) >= 2
+        except (TypeError, ValueError):
+            return False
 
 
 @dataclass
@@ -281,6 +329,7 @@ class Verdict:
     hits: list[tuple[str, RuleHit]]
     errors: list[tuple[str, str]]  # (rule name, error)
     deep: bool  # whether code-reading rules ran
+    reach: float | None = None  # what the code-reading rules could still add (from judge_cheap)
 
     @property
     def rule_names(self) -> list[str]:
@@ -314,20 +363,48 @@ def _run(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], erro
     hits.append((lr.name, hit))
 
 
-def judge_cheap(view: CommitView, rules: RuleSet) -> Verdict:
-    """The rules that read only the message and the diff text."""
+def _reach(lr: LoadedRule, view: CommitView, need: float | None) -> float:
+    fn = getattr(lr.rule, "reach", None)
+    if not callable(fn):
+        return max(0.0, lr.max_score)
+    try:
+        got = fn(view, need) if lr.reach_takes_need else fn(view)
+        return max(0.0, min(float(got), lr.max_score))
+    except Exception:  # a broken pre-filter must not hide the rule: assume the most it can give
+        return max(0.0, lr.max_score)
+
+
+def judge_cheap(view: CommitView, rules: RuleSet, threshold: float | None = None) -> Verdict:
+    """The rules that read only the message and the diff text, and what the others could add.
+
+    With ``threshold``, the pre-filters are skipped when even the code rules' maximum cannot tip it.
+    """
     hits: list[tuple[str, RuleHit]] = []
     errors: list[tuple[str, str]] = []
     for lr in rules.rules:
         if not lr.needs_code:
             _run(lr, view, hits, errors)
-    return Verdict(score=sum(h.score for _, h in hits), perf=False, hits=hits, errors=errors, deep=False)
+    score = sum(h.score for _, h in hits)
+    deep = [lr for lr in rules.rules if lr.needs_code]
+    reach = sum(max(0.0, lr.max_score) for lr in deep)
+    if threshold is None or score + reach >= threshold:
+        # Each pre-filter is told how much the commit still needs, so it can stop at its cheapest "no".
+        got = 0.0
+        for i, lr in enumerate(deep):
+            others = sum(max(0.0, o.max_score) for o in deep[i + 1 :])
+            need = None if threshold is None else threshold - score - got - others
+            got += _reach(lr, view, need)
+        reach = got
+    return Verdict(score=score, perf=False, hits=hits, errors=errors, deep=False, reach=reach)
 
 
 def wants_code(verdict: Verdict, rules: RuleSet, threshold: float) -> bool:
     """Whether the code-reading rules could still tip the verdict (or the cheap ones already did)."""
     deep = [r for r in rules.rules if r.needs_code]
-    return bool(deep) and verdict.score + sum(max(0.0, r.max_score) for r in deep) >= threshold
+    if not deep:
+        return False
+    reach = verdict.reach if verdict.reach is not None else sum(max(0.0, r.max_score) for r in deep)
+    return verdict.score + reach >= threshold
 
 
 def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: float) -> Verdict:
@@ -344,4 +421,4 @@ def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: fl
 
 def judge(view: CommitView, rules: RuleSet, threshold: float) -> Verdict:
     """Run the cheap rules, then the code-reading ones if they could still tip the verdict."""
-    return judge_code(view, rules, judge_cheap(view, rules), threshold)
+    return judge_code(view, rules, judge_cheap(view, rules, threshold), threshold)

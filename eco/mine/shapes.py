@@ -13,7 +13,10 @@ import ast
 import re
 import textwrap
 from collections import Counter
+from functools import lru_cache
 from typing import Callable
+
+from eco.mine.pyfuncs import parsed_node
 
 CACHE_DECORATORS = {"lru_cache", "cache", "cached_property", "memoize", "memoized", "cached", "cachedmethod"}
 RE_FUNCS = {"match", "search", "findall", "finditer", "sub", "subn", "split", "fullmatch", "compile"}
@@ -111,7 +114,7 @@ def features(tree: ast.AST) -> Counter[str]:
             first = node.args[0] if node.args else None
             if fname in {"set", "frozenset"}:
                 feats["set_ctor"] += 1
-                if in_loop:
+                if in_loop and node.args:  # an empty set() in a loop is a per-item accumulator, not invariant work
                     feats["set_built_in_loop"] += 1
             elif fname in {"dict", "defaultdict", "OrderedDict"} or fname == "setdefault":
                 feats["dict_ctor"] += 1
@@ -149,14 +152,24 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["re_call"] += 1
                 if in_loop and first is not None and isinstance(first, (ast.Constant, ast.JoinedStr, ast.Name)):
                     feats["re_in_loop"] += 1
-            if fname == "sort" and isinstance(node.func, ast.Attribute):
+            if (fname == "sort" and isinstance(node.func, ast.Attribute)) or fname == "sorted":
                 feats["sort_call"] += 1
-            if fname == "sorted":
-                feats["sort_call"] += 1
+                if in_loop:
+                    feats["sort_in_loop"] += 1
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and in_loop:
             s = node.slice
             if s.lower is None and s.upper is None and s.step is None and isinstance(node.ctx, ast.Load):
                 feats["copy_in_loop"] += 1
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and node.generators:
+            # The first iterable of a comprehension is evaluated once; everything else once per item.
+            visit(node.generators[0].iter, depth)
+            for child in ast.iter_child_nodes(node):
+                if child is not node.generators[0]:
+                    visit(child, depth + 1)
+            visit(node.generators[0].target, depth + 1)
+            for cond in node.generators[0].ifs:
+                visit(cond, depth + 1)
+            return
         child_depth = depth + 1 if isinstance(node, _LOOPS) else depth
         for child in ast.iter_child_nodes(node):
             visit(child, child_depth)
@@ -192,14 +205,77 @@ TRANSFORMS: dict[str, Callable[[Counter[str], Counter[str]], bool]] = {
     "list-membership-in-loop": lambda b, a: a["membership"] > 0
     and (
         (_gone(b, a, "in_list") and (_came(b, a, "set_ctor") or _came(b, a, "dict_ctor") or a["set_ctor"] > 0))
-        or (b["membership_in_loop"] > 0 and b["set_built_in_loop"] == 0 and _came(b, a, "set_ctor"))
+        or (b["membership_in_loop"] > 0 and b["set_built_in_loop"] == 0 and _came(b, a, "set_ctor")
+            and a["membership"] <= b["membership"])  # a new membership test against a new set is new code
     ),
     "list-index-in-loop": lambda b, a: _gone(b, a, "index_in_loop") and (a["dict_ctor"] > 0 or a["index_in_loop"] == 0),
     "nested-loop-join": lambda b, a: b["max_loop_depth"] >= 2 and a["max_loop_depth"] < b["max_loop_depth"]
     and (_came(b, a, "dict_ctor") or _came(b, a, "set_ctor")),
     "deepcopy-readonly": lambda b, a: _gone(b, a, "deepcopy") and a["deepcopy"] == 0,
     "needless-list-copy": lambda b, a: _gone(b, a, "copy_in_loop"),
+    "loop-invariant-sort": lambda b, a: _gone(b, a, "sort_in_loop") and a["sort_call"] > 0,
 }
+
+# Kinds whose after-code is a cheaper equivalent of the before-code and that have no other common
+# reason to be made: when a small commit is nothing but these, its code says "performance fix" even if
+# its message says nothing. (A removed deepcopy or copy changes behaviour too often to count alone.)
+SELF_EVIDENT = frozenset(TRANSFORMS) - {"deepcopy-readonly", "needless-list-copy"}
+
+# Per kind, what a removed line and an added line of its diff look like: the text-only pre-filter
+# that decides whether a commit whose message says nothing deserves reading its code.
+DIFF_HINTS: dict[str, tuple[str, str]] = {
+    "list-pop-front": (r"\.pop\(0\)", r"popleft|deque"),
+    "list-insert-front": (r"\.insert\(0\b", r"appendleft|deque|\.append\(|revers"),
+    "missing-cache-pure-function": (r"", r"@\s*(?:\w+\.)?(?:lru_cache|cache|cached_property|memoi[sz]e\w*|cached\w*)\b"),
+    "regex-compile-in-loop": (r"\bre\.\w+\(", r"\bre\.compile\(|\.(?:match|search|sub|subn|findall|finditer|split|fullmatch)\("),
+    "string-concat-in-loop": (r"\+=|=\s*\w+\s*\+", r"join\(|StringIO|\.write\("),
+    "list-concat-in-loop": (r"\+=|=\s*\w+\s*\+\s*\[|\+\s*\[", r"\.append\(|\.extend\(|chain"),
+    "sort-for-top-k": (r"sorted\(|\.sort\(", r"nlargest|nsmallest|heap"),
+    "sort-for-min-max": (r"sorted\(|\.sort\(", r"\bmin\(|\bmax\(|heap"),
+    "count-in-loop": (r"\.count\(", r"Counter|\bdict\(|defaultdict|\.get\(|setdefault|\{"),
+    "any-all-list-comprehension": (r"\b(?:any|all)\(\s*\[", r"\b(?:any|all)\("),
+    "sum-list-comprehension": (r"\bsum\(\s*\[", r"\bsum\("),
+    "dict-keys-membership": (r"\bin\s+\S+\.keys\(\)", r"\bin\b"),
+    "loop-invariant-set-construction": (r"\bset\(|frozenset\(|\{", r"\bset\(|frozenset\(|\{"),
+    "list-membership-in-loop": (r"\bin\b", r"\bset\(|frozenset\(|\{|\bdict\(|defaultdict"),
+    "list-index-in-loop": (r"\.index\(", r"\{|\bdict\(|enumerate"),
+    "nested-loop-join": (r"\bfor\b", r"\{|\bdict\(|setdefault|defaultdict|\bset\("),
+    "loop-invariant-sort": (r"sorted\(|\.sort\(", r"sorted\(|\.sort\("),
+}
+_HINTS = [(kind, re.compile(rm.encode()) if rm else None, re.compile(ad.encode())) for kind, (rm, ad) in DIFF_HINTS.items()]
+
+
+def hinted_kinds(removed: bytes, added: bytes) -> list[str]:
+    """Self-evident kinds whose removed-line and added-line words both appear (text only, no parse)."""
+    return [kind for kind, rm, ad in _HINTS if (rm is None or rm.search(removed)) and ad.search(added)]
+
+
+def same_signature(before: str, after: str) -> bool:
+    """Whether both versions take the same parameters and annotations (decorators aside): no API change."""
+    tb, ta = parse_function(before), parse_function(after)
+    if tb is None or ta is None:
+        return False
+    fb = next((n for n in ast.walk(tb) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    fa = next((n for n in ast.walk(ta) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fb is None or fa is None:
+        return False
+    return ast.dump(fb.args) == ast.dump(fa.args) and ast.dump(fb.returns or ast.Pass()) == ast.dump(fa.returns or ast.Pass())
+
+
+def changed_lines(before: str, after: str) -> tuple[int, int]:
+    """Lines removed and lines added between two versions of a function (blank lines and comments ignored)."""
+    import difflib
+
+    def keep(code: str) -> list[str]:
+        return [s for s in (ln.strip() for ln in code.splitlines()) if s and not s.startswith("#")]
+
+    b, a = keep(before), keep(after)
+    removed = added = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b, a, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    return removed, added
 
 CATEGORY: dict[str, str] = {
     "list-membership-in-loop": "container-choice",
@@ -220,6 +296,7 @@ CATEGORY: dict[str, str] = {
     "regex-compile-in-loop": "regex",
     "missing-cache-pure-function": "caching",
     "loop-invariant-set-construction": "loop-invariant-work",
+    "loop-invariant-sort": "loop-invariant-work",
 }
 
 
@@ -236,31 +313,41 @@ _TOKENS = re.compile(
 )
 
 
-def _signature(code: str) -> Counter[tuple[int, tuple[str, ...]]]:
-    return line_signature(code.splitlines())
-
-
 def line_signature(lines: list[str]) -> Counter[tuple[int, tuple[str, ...]]]:
     """Per line: indentation and the shape tokens on it. Hoisting moves tokens between lines, so it shows."""
-    text = "\n".join(lines)
-    by_line: dict[int, list[str]] = {}
-    for m in _TOKENS.finditer(text):  # one scan of the text, not one per line
-        start = text.rfind("\n", 0, m.start()) + 1
-        by_line.setdefault(start, []).append(m.group(0))
     sig: Counter[tuple[int, tuple[str, ...]]] = Counter()
-    for start, found in by_line.items():
-        line_end = text.find("\n", start)
-        line = text[start : line_end if line_end >= 0 else len(text)]
-        sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
+    findall = _TOKENS.findall
+    for line in lines:
+        found = findall(line)  # one C-level scan per line, no Python work per token
+        if found:
+            sig[(len(line) - len(line.lstrip()), tuple(found))] += 1
     return sig
+
+
+@lru_cache(maxsize=1024)
+def _features_of(code: str) -> Counter[str] | None:
+    # A function's after-code is often the before-code of a later change (and a rule and the miner
+    # both ask for the same pair): parse each text once; the miner's extractor already parsed most.
+    tree = parsed_node(code) or parse_function(code)
+    return None if tree is None else features(tree)
+
+
+def _moved_shapes(before: str, after: str) -> bool:
+    """Whether the shape-token signatures differ; unchanged lines cancel out, so only changed lines are scanned."""
+    b, a = Counter(before.splitlines()), Counter(after.splitlines())
+    return line_signature(list((b - a).elements())) != line_signature(list((a - b).elements()))
+
+
+@lru_cache(maxsize=1024)
+def _transforms(before: str, after: str) -> tuple[str, ...]:
+    if not _moved_shapes(before, after):
+        return ()
+    fb, fa = _features_of(before), _features_of(after)
+    if fb is None or fa is None:
+        return ()
+    return tuple(kind for kind, test in TRANSFORMS.items() if test(fb, fa))
 
 
 def transforms(before: str, after: str) -> list[str]:
     """Catalog kinds of the performance transformations from ``before`` to ``after`` (Python)."""
-    if _signature(before) == _signature(after):
-        return []
-    tb, ta = parse_function(before), parse_function(after)
-    if tb is None or ta is None:
-        return []
-    fb, fa = features(tb), features(ta)
-    return [kind for kind, test in TRANSFORMS.items() if test(fb, fa)]
+    return list(_transforms(before, after))
