@@ -134,19 +134,28 @@ def get_patch(ws: Workspace, patch_id: int) -> PatchView:
         return _view(s, patch)
 
 
+def _revalidate(ws: Workspace, patch_id: int) -> str:
+    """The command to give, with the repository when it is not the current directory."""
+    try:
+        here = ws.root.resolve() == Path.cwd().resolve()
+    except OSError:
+        here = False
+    return f"eco run --revalidate {patch_id}" + ("" if here else f" {ws.root}")
+
+
 def read_patch_text(ws: Workspace, view: PatchView) -> str:
     """The patch file, refusing one that was deleted or edited by hand since eco wrote it."""
     path = Path(view.file)
     if not path.is_absolute():
         path = ws.root / path
     if not path.is_file():
-        raise ReviewError(f"patch {view.id}: file {path} is missing; run `eco run --revalidate {view.id}` to make it again")
+        raise ReviewError(f"patch {view.id}: file {path} is missing; run `{_revalidate(ws, view.id)}` to make it again")
     data = path.read_bytes()
     with ws.store.session() as s:
         expected = s.get(Patch, view.id).file_sha256
     if expected and hashlib.sha256(data).hexdigest() != expected:
         raise ReviewError(
-            f"patch {view.id}: {path} was changed since eco wrote it; restore it or run `eco run --revalidate {view.id}`"
+            f"patch {view.id}: {path} was changed since eco wrote it; restore it or run `{_revalidate(ws, view.id)}`"
         )
     return data.decode("utf-8", "replace")
 
@@ -203,7 +212,7 @@ def accept(ws: Workspace, patch_id: int, *, branch: str | None = None, here: boo
     if _git(root, "cat-file", "-e", f"{view.base_sha}^{{commit}}", check=False).returncode != 0:
         raise ReviewError(
             f"patch {patch_id}: its base commit {view.base_sha[:12]} is no longer in the repository; "
-            f"run `eco run --revalidate {patch_id}`"
+            f"run `{_revalidate(ws, patch_id)}`"
         )
     with tempfile.NamedTemporaryFile("w", suffix=".patch", delete=False, encoding="utf-8") as fh:
         fh.write(text)
@@ -227,7 +236,7 @@ def accept(ws: Workspace, patch_id: int, *, branch: str | None = None, here: boo
                 _git(root, "branch", "-D", name, check=False)
                 raise ReviewError(
                     f"patch {patch_id} no longer applies to its base {view.base_sha[:12]}; "
-                    f"run `eco run --revalidate {patch_id}`"
+                    f"run `{_revalidate(ws, patch_id)}`"
                 )
         head = _git(root, "rev-parse", f"refs/heads/{name}").stdout.strip()
         _record(ws, patch_id, "accepted", "", name)
@@ -246,7 +255,7 @@ def _accept_here(ws: Workspace, view: PatchView, patch_file: str) -> dict[str, A
         _git(root, "am", "--abort", check=False)
         raise ReviewError(
             f"patch {view.id} does not apply to the current HEAD; accept it onto a branch from its base instead, "
-            f"or run `eco run --revalidate {view.id}`"
+            f"or run `{_revalidate(ws, view.id)}`"
         )
     current = _git(root, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
     _record(ws, view.id, "accepted", "", current)

@@ -120,6 +120,30 @@ def source_from_diff(base_source: str, path: str, diff: str) -> str:
         return target.read_text(encoding="utf-8")
 
 
+def carry_edit(old_source: str | None, head_source: str, path: str, diff: str) -> str:
+    """The file at HEAD with the edit ``diff`` (made on ``old_source``) carried onto it.
+
+    The diff is applied to HEAD's file directly (its context still matches when HEAD did not touch
+    the function's surroundings); otherwise a three-way merge of the edited old file into HEAD's.
+    """
+    try:
+        return source_from_diff(head_source, path, diff)
+    except ValueError:
+        if old_source is None:
+            raise
+    edited = source_from_diff(old_source, path, diff)
+    with tempfile.TemporaryDirectory(prefix="eco-merge-") as tmp:
+        files = []
+        for name, text in (("head", head_source), ("base", old_source), ("edited", edited)):
+            f = Path(tmp) / name
+            f.write_text(text, encoding="utf-8")
+            files.append(str(f))
+        proc = subprocess.run(["git", "merge-file", "-p", *files], capture_output=True, timeout=60)
+        if proc.returncode != 0:
+            raise ValueError("it conflicts with the changes at HEAD")
+        return proc.stdout.decode("utf-8")
+
+
 def _info(ap: AntiPattern) -> AntiPatternInfo:
     return AntiPatternInfo(
         key=ap.key, kind=ap.kind, source=ap.source, title=ap.title or "", category=ap.category or "other",
@@ -400,7 +424,8 @@ class _Run:
     def emit(self, draft_id: int, number: int | None = None) -> None:
         t0 = time.perf_counter()
         rewrite = number is not None
-        self.progress("findings", self._pos, self._total, "emit")
+        if not rewrite:  # a revalidation has its own bar
+            self.progress("findings", self._pos, self._total, "emit")
         with self.ws.store.session() as s:
             d = s.get(Draft, draft_id)
             v = s.scalar(select(Validation).where(Validation.draft_id == draft_id))
@@ -445,7 +470,7 @@ class _Run:
                 s.add(Patch(repo_id=self.ws.repo_id, draft_id=draft_id, number=number, slug=slug, file=rel,
                             file_sha256=digest, base_sha=info.base_sha, status="pending"))
             else:
-                row.file, row.file_sha256, row.slug, row.status = rel, digest, slug, "pending"
+                row.file, row.file_sha256, row.slug, row.base_sha = rel, digest, slug, info.base_sha
             dd = s.get(Draft, draft_id)
             dd.outcome, dd.detail = "submitted", f"patch {rel}"
         _count(self.summary.run_outcomes, "submitted")
@@ -475,22 +500,43 @@ class _Run:
         self.summary.patches = rows
 
     def revalidate(self, patch_id: int) -> None:
-        """Measure a patch again (its file was lost or edited, or the numbers are doubted) and rewrite it."""
+        """Carry a pending patch onto the current HEAD, measure it again, and rewrite its file.
+
+        What `eco review accept` sends a user to when the patch file was deleted or edited by hand,
+        or HEAD moved on. The draft's edit is re-applied to the file at HEAD (the function itself
+        must be unchanged there, or the draft is stale and nothing is touched); a patch that no
+        longer passes is withdrawn with the reason, one that passes is written again under its number.
+        """
+        from eco.decisions import get_patch
+
+        view = get_patch(self.ws, patch_id)  # one clear line for an unknown id
+        if view.status in ("accepted", "rejected"):
+            where = f" (branch {view.branch})" if view.branch else ""
+            raise EcoError(f"patch {patch_id} was already {view.status}{where}; only pending patches are revalidated")
         with self.ws.store.session() as s:
-            p = s.get(Patch, patch_id)
-            if p is None or p.repo_id != self.ws.repo_id:
-                raise EcoError(f"no patch {patch_id} in this repository")
-            d = p.draft
-            draft_id, number, base = d.id, p.number, p.base_sha
-            path, qual, diff = d.path, d.qualname, d.diff
+            d = s.get(Patch, patch_id).draft
+            draft_id, number, old_base = d.id, view.number, d.base_sha
+            path, qual, diff, original = d.path, d.qualname, d.diff, d.original_code
+            language = d.finding.candidate.language or detect_language(path) or "python"
+        base = self.base_sha
+        old_source = _git_show(self.ws.root, old_base, path)
         source = _git_show(self.ws.root, base, path)
         if source is None:
-            raise EcoError(f"patch {patch_id}: {path} is not in its base commit {base[:12]}")
-        validator = Validator(self.ws.root, base, self.settings)
+            raise EcoError(f"patch {patch_id}: {path} is no longer in HEAD ({base[:12]}); reject the patch")
+        fn = next((x for x in extract_functions(source, language, path) if x.qualname == qual), None)
+        if fn is None or fn.code != original:
+            raise EcoError(
+                f"patch {patch_id}: {path}::{qual} changed at HEAD since the patch was drafted; "
+                f"reject it (eco review reject {patch_id} --reason ...) and run `eco run` to draft it again"
+            )
         try:
-            res = validator.validate(path, qual, source_from_diff(source, path, diff))
-        finally:
-            validator.close()
+            new_source = carry_edit(old_source, source, path, diff)
+        except ValueError as exc:
+            raise EcoError(f"patch {patch_id}: its edit cannot be carried to HEAD ({exc}); reject it and run `eco run`") from None
+        new_diff = unified_diff(path, source, new_source) if base != old_base else diff
+        self.progress("revalidate", 0, 1, f"validate {qual}")
+        res = self.validator().validate(path, qual, new_source)
+        self.progress("revalidate", 1, 1, "")
         with self.ws.store.transaction() as s:
             old = s.scalar(select(Validation).where(Validation.draft_id == draft_id))
             if old is not None:
@@ -501,15 +547,22 @@ class _Run:
                 speedup=res.speedup, ci_low=res.ci_low, ci_high=res.ci_high, before_times=res.before_times,
                 after_times=res.after_times, method=res.method,
             ))
+            dd = s.get(Draft, draft_id)
+            dd.base_sha, dd.diff = base, new_diff
+            s.get(Patch, patch_id).base_sha = base
+            if not res.outcome:  # a patch withdrawn by an earlier revalidation passes again
+                s.get(Patch, patch_id).status = "pending"
             if res.outcome:
-                s.get(Draft, draft_id).outcome = res.outcome
-                s.get(Draft, draft_id).detail = f"revalidated: {res.detail}"[:4000]
+                dd.outcome = res.outcome
+                dd.detail = f"revalidated on {base[:12]}: {res.detail}"[:4000]
                 s.get(Patch, patch_id).status = "withdrawn"
         if res.outcome:
             _count(self.summary.run_outcomes, res.outcome)
+            self.summary.stage_counts["revalidate"] = {"patch": patch_id, "withdrawn": True, "reason": res.detail[:300]}
             self.write_readme()
         else:
             self.emit(draft_id, number=number)
+            self.summary.stage_counts["revalidate"] = {"patch": patch_id, "withdrawn": False, "base_sha": base}
 
     def finish(self) -> RunSummary:
         if self._validator is not None:

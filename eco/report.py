@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 
 from eco.decisions import PatchView, list_patches
-from eco.stats import COLUMNS, funnel
+from eco.stats import COLUMNS, HEADERS, funnel
 from eco.store.models import Draft, Finding, HotFunction
 from eco.workspace import Workspace
 
@@ -26,7 +26,8 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: set[int] | None = None, empty: str = "") -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: set[int] | None = None, empty: str = "",
+           cls: str = "") -> str:
     rows = list(rows)
     if not rows:
         return f'<p class="empty">{_e(empty)}</p>'
@@ -37,14 +38,25 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: set[i
         "<tr>" + "".join(f"<td{num if i in numeric else ''}>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
         for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    attr = f' class="{_e(cls)}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_diff(text: str) -> str:
-    """A unified diff as coloured lines; every line escaped."""
+    """A patch as coloured lines; every line escaped.
+
+    In a ``git format-patch`` file the commit message comes first, and its evidence list starts
+    lines with "- ": only lines after the first ``diff --git`` are coloured as additions and
+    deletions. A bare unified diff (no mail header) is coloured from its first line.
+    """
     out = []
-    for line in text.splitlines():
-        if line.startswith(("+++", "---", "diff --git", "index ", "From ", "Subject:", "Date:")):
+    in_diff = not text.startswith("From ") and "diff --git" not in text
+    for line in text.rstrip().splitlines():
+        if line.startswith("diff --git"):
+            in_diff = True
+        if not in_diff:
+            cls = "meta" if line.startswith(("From ", "From:", "Subject:", "Date:")) else "msg"
+        elif line.startswith(("+++", "---", "diff --git", "index ", "new file", "deleted file")):
             cls = "meta"
         elif line.startswith("@@"):
             cls = "hunk"
@@ -58,13 +70,32 @@ def render_diff(text: str) -> str:
     return '<pre class="diff">' + "".join(out) + "</pre>"
 
 
+def _hot(share: float | None) -> str:
+    """A share of profiled time, or "-" for a function in no profile (0 would read as "measured cold")."""
+    return f"{share:.1%}" if share else "-"
+
+
+def _count(counts: dict[str, Any], col: str) -> str:
+    n = counts[col]
+    if col == "drafted" or not n:
+        return str(n)
+    return f'{n} ({counts["pct"][col]:.0f}%)'
+
+
 def _funnel_html(data: dict[str, Any]) -> str:
-    headers = ["", *[c.replace("_", " ") for c in COLUMNS]]
-    numeric = set(range(1, len(headers)))
+    """Two tables, per category and per anti-pattern, each ending with the total row."""
+    headers = [*[HEADERS[c] for c in COLUMNS]]
+    numeric = set(range(1, len(headers) + 1))
     total = data["total"]
-    rows = [["all", *[f'{total[c]} ({total["pct"][c]}%)' for c in COLUMNS]]]
-    rows += [[cat, *[f'{v[c]} ({v["pct"][c]}%)' for c in COLUMNS]] for cat, v in data["by_category"].items()]
-    return _table(headers, rows, numeric, empty="nothing drafted yet")
+    if not total["drafted"]:
+        return '<p class="empty">nothing drafted yet</p>'
+    labels = data.get("labels", {})
+    parts = []
+    for title, groups in (("category", data["by_category"]), ("anti-pattern", data["by_antipattern"])):
+        rows = [[labels.get(k, k), *[_count(v, c) for c in COLUMNS]] for k, v in groups.items()]
+        rows.append(["all", *[_count(total, c) for c in COLUMNS]])
+        parts.append(_table([title, *headers], rows, numeric, cls="funnel"))
+    return "".join(parts)
 
 
 def _patch_html(ws: Workspace, view: PatchView, diff: str) -> str:
@@ -75,17 +106,17 @@ def _patch_html(ws: Workspace, view: PatchView, diff: str) -> str:
     else:
         prec = f'catalog entry <code>{_e(precedent.get("id"))}</code>: {_e(precedent.get("title"))}'
     evidence = [
-        ("function", f"<code>{_e(view.path)}</code> <code>{_e(view.qualname)}</code>"),
+        ("function", f"<code>{_e(view.path)}::{_e(view.qualname)}</code>"),
         ("anti-pattern", f"<code>{_e(view.kind)}</code> ({_e(view.category)})"),
         ("precedent", prec),
         ("tests", _e(view.tests or "-")),
         ("speedup", _e(view.speedup_text())),
-        ("hotness share", _e(f"{view.hotness:.1%}")),
+        ("hotness share", _e(_hot(view.hotness))),
         ("drafter", _e(view.drafter)),
         ("base", f"<code>{_e(view.base_sha[:12])}</code>"),
     ]
     if view.decision_reason:
-        evidence.append(("reviewer", _e(view.decision_reason)))
+        evidence.append(("reviewer's reason", _e(view.decision_reason)))
     if view.branch:
         evidence.append(("branch", f"<code>{_e(view.branch)}</code>"))
     dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in evidence)
@@ -109,7 +140,7 @@ def build_report(ws: Workspace) -> str:
         ).all()
         finding_rows = [
             (f.candidate.path, f.candidate.qualname, f.candidate.start_line, f.antipattern.kind,
-             f.antipattern.category, f"{f.score:.3f}", "yes" if f.structural else "no", f"{f.hotness:.1%}")
+             f.antipattern.category, f"{f.score:.3f}", "yes" if f.structural else "no", _hot(f.hotness))
             for f in findings
         ]
         diffs = {}

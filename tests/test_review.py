@@ -279,3 +279,14 @@ def test_report_structure(reviewed_repo, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "eco", "report", str(repo), "--html", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert out.read_text().count('<article class="patch"') == 2
+
+
+def test_report_colours_only_the_diff_not_the_message_evidence() -> None:
+    from eco.report import render_diff
+
+    mbox = ("From abc Mon Sep 17 00:00:00 2001\nSubject: [PATCH] perf: x\n\nEvidence:\n- tests: 3 passed\n---\n"
+            " lib.py | 2 +-\n\ndiff --git a/lib.py b/lib.py\n--- a/lib.py\n+++ b/lib.py\n@@ -1 +1 @@\n-old\n+new\n")
+    page = render_diff(mbox)
+    assert '<span class="msg">- tests: 3 passed</span>' in page
+    assert '<span class="del">-old</span>' in page and '<span class="add">+new</span>' in page
+    assert render_diff("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n").count('class="del"') == 1  # a bare diff

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
@@ -13,7 +14,7 @@ from rich.table import Table
 from eco import decisions
 from eco.cli.common import JsonOpt, RepoArg, RepoOpt, app, console, print_json
 from eco.report import write_report
-from eco.stats import COLUMNS, funnel
+from eco.stats import COLUMNS, HEADERS, SHORT, SHORT_LEGEND, funnel
 from eco.workspace import open_workspace
 
 review_app = typer.Typer(
@@ -23,7 +24,14 @@ review_app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 
-IdArg = Annotated[int, typer.Argument(help="Patch id, as shown by `eco review list`.")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="Patch id, as shown by `eco review list`.", show_default=False)]
+
+
+def _hot(share: float, long: bool = False) -> str:
+    """A share of profiled time; "-" when the function is in no profile (or none was ingested)."""
+    if share:
+        return f"{share:.1%}" + (" of profiled time" if long else "")
+    return "- (not in any profile; see `eco profile`)" if long else "-"
 
 
 def _list(repo: Path, json_out: bool, all_: bool) -> None:
@@ -36,10 +44,16 @@ def _list(repo: Path, json_out: bool, all_: bool) -> None:
         console.print("no pending patches" if not all_ else "no patches yet (run `eco run`)")
         return
     table = Table(title="pending patches" if not all_ else "patches")
-    for col in ("id", "file", "function", "anti-pattern", "speedup [95% CI]", "hotness", "drafter", "age", "status"):
-        table.add_column(col, justify="right" if col in {"id", "hotness", "age"} else "left")
+    cols = ["id", "file", "function", "anti-pattern", "speedup [95% CI]", "hotness", "drafter", "age"]
+    if all_:  # the pending list needs no status column
+        cols.append("status")
+    for col in cols:
+        table.add_column(col, justify="right" if col in {"id", "hotness", "age"} else "left",
+                         no_wrap=col in {"id", "speedup [95% CI]", "hotness", "age", "status"},
+                         overflow="fold" if col in {"file", "function"} else "ellipsis")
     for v in views:
-        table.add_row(str(v.id), v.path, v.qualname, v.kind, v.speedup_text(), f"{v.hotness:.1%}", v.drafter, v.age, v.status)
+        row = [str(v.id), v.path, v.qualname, v.kind, v.speedup_text(), _hot(v.hotness), v.drafter.removeprefix("rules:"), v.age]
+        table.add_row(*row, *([v.status] if all_ else []))
     console.print(table)
 
 
@@ -75,7 +89,10 @@ def review_show(patch_id: IdArg, repo: RepoOpt = Path("."), json_out: JsonOpt = 
         return
     prec = view.precedent or {}
     if prec.get("source") == "mined":
-        precedent = f"mined precedent {str(prec.get('commit'))[:12]}: {prec.get('subject')}\n\n{prec.get('message') or ''}".rstrip()
+        body = (prec.get("message") or "").strip()
+        if body.startswith(prec.get("subject") or "\0"):  # the message repeats the subject on its first line
+            body = body[len(prec.get("subject") or ""):].strip()
+        precedent = f"mined precedent {str(prec.get('commit'))[:12]}: {prec.get('subject')}\n\n{body}".rstrip()
     else:
         precedent = f"catalog entry {prec.get('id')}: {prec.get('title')}\n\n{prec.get('description') or ''}".rstrip()
     evidence = (
@@ -83,7 +100,7 @@ def review_show(patch_id: IdArg, repo: RepoOpt = Path("."), json_out: JsonOpt = 
         f"pattern    {view.kind} ({view.category})\n"
         f"tests      {view.tests or '-'}\n"
         f"speedup    {view.speedup_text()}\n"
-        f"hotness    {view.hotness:.1%}\n"
+        f"hotness    {_hot(view.hotness, long=True)}\n"
         f"drafter    {view.drafter}\n"
         f"base       {view.base_sha[:12]}\n"
         f"status     {view.status}" + (f" ({view.decision_reason})" if view.decision_reason else "")
@@ -136,13 +153,20 @@ def stats_command(repo: RepoArg = Path("."), json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(data)
         return
+    labels = data.get("labels", {})
+    total = data["total"]
+    narrow = console.width < 130  # full outcome names need the room; abbreviate with a legend instead
     for title, groups in (("by category", data["by_category"]), ("by anti-pattern", data["by_antipattern"])):
-        table = Table(title=f"outcomes {title}")
-        table.add_column(title.split()[-1])
+        table = Table(title=f"outcomes {title}", caption=SHORT_LEGEND if narrow else None, caption_justify="left",
+                      box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD, collapse_padding=narrow, pad_edge=not narrow)
+        table.add_column(title.split()[-1], min_width=12, max_width=44, overflow="fold")
         for col in COLUMNS:
-            table.add_column(col.replace("_", " "), justify="right")
-        for name, counts in [*groups.items(), ("all", data["total"])]:
-            table.add_row(name, *[f"{counts[c]} ({counts['pct'][c]:.0f}%)" if c != "drafted" else str(counts[c]) for c in COLUMNS])
+            table.add_column(SHORT[col] if narrow else HEADERS[col], justify="right", no_wrap=narrow)
+        for name, counts in groups.items():
+            table.add_row(labels.get(name, name), *[str(counts[c]) for c in COLUMNS])
+        table.add_section()
+        table.add_row("all", *[str(total[c]) for c in COLUMNS], style="bold")
+        table.add_row("% of drafted", *["" if c == "drafted" else f"{total['pct'][c]:.0f}%" for c in COLUMNS], style="dim")
         console.print(table)
 
 

@@ -19,7 +19,10 @@ from eco.workspace import open_workspace
 
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="Draft at most N findings in this run.")]
 RevalidateOpt = Annotated[
-    Optional[int], typer.Option("--revalidate", help="Measure patch ID again and rewrite its file (instead of a normal run).")
+    Optional[int],
+    typer.Option("--revalidate", metavar="ID", help=(
+        "Instead of a normal run: carry pending patch ID onto the current HEAD, validate and measure it again, "
+        "and rewrite its file (after the file was deleted or edited, or HEAD moved).")),
 ]
 
 
@@ -28,16 +31,17 @@ class _Bars:
 
     def __init__(self, enabled: bool) -> None:
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<9}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<9}"), BarColumn(), TextColumn("{task.fields[count]}"),
             TextColumn("{task.description}", style="dim"), TimeElapsedColumn(), console=err_console, transient=False,
             disable=not enabled,
         )
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int | None, note: str = "") -> None:
+        count = f"{done}/{total}" if total is not None else ""  # "0/None" says nothing
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(note[:50], stage=stage, total=total)
-        self.progress.update(self.tasks[stage], completed=done, total=total, description=note[:50])
+            self.tasks[stage] = self.progress.add_task(note[:50], stage=stage, total=total, count=count)
+        self.progress.update(self.tasks[stage], completed=done, total=total, description=note[:50], count=count)
 
     def __enter__(self) -> "_Bars":
         self.progress.__enter__()
@@ -115,6 +119,16 @@ def run_command(
     patches to REPO/.eco/patches/. Resumable: run it again after an interruption and it finishes the
     work without drafting a finding twice or duplicating a patch."""
     summary = _run(repo, pipeline, limit, revalidate, json_out)
+    if revalidate is not None and not json_out:
+        what = summary.stage_counts.get("revalidate", {})
+        if what.get("withdrawn"):
+            console.print(f"patch {revalidate} no longer passes on HEAD and was withdrawn: {what.get('reason', '')}")
+        else:
+            row = next((p for p in summary.patches if p.get("patch_id") == revalidate), None)
+            where = f" to {summary.patches_dir}/{row['file']}" if row else ""
+            console.print(f"patch {revalidate} revalidated on {str(what.get('base_sha', ''))[:12]} and rewritten{where}; "
+                          f"accept it with: eco review accept {revalidate} --repo {repo}")
+        return
     _report(summary, json_out)
 
 
@@ -145,6 +159,26 @@ def _build_sample(dest: Path) -> None:
         sys.argv = argv
 
 
+def _profile_sample(dest: Path, json_out: bool) -> str:
+    """Profile the sample's workload so findings are ranked by real hotness, as on a real project
+    after `eco profile run -- python workload.py`. A failure is one line and the demo goes on."""
+    from eco.errors import EcoError
+    from eco.profile import run_and_ingest
+
+    if not (dest / "workload.py").is_file():
+        return ""
+    if not json_out:
+        err_console.print("eco demo: profiling the sample workload (eco profile run -- python workload.py --scale 0.5)")
+    try:
+        with open_workspace(dest, pipeline="offline") as ws:
+            summary = run_and_ingest(ws, ["python", "workload.py", "--scale", "0.5"])
+    except EcoError as exc:
+        err_console.print(f"eco demo: profiling skipped: {exc}", highlight=False)
+        return ""
+    hot = getattr(summary, "hot_functions", None)
+    return f"hot functions from the profile: eco hot {dest}" + (f" ({hot} functions)" if hot else "")
+
+
 @app.command("demo")
 def demo_command(
     keep: Annotated[Optional[Path], typer.Option("--keep", help="Build the sample repository in DIR and keep it.")] = None,
@@ -165,8 +199,15 @@ def demo_command(
         err_console.print(f"eco demo: building the sample repository in {dest}")
     _build_sample(dest)
     build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    hot_note = _profile_sample(dest, json_out)
+    profile_s = time.perf_counter() - t1
     summary = _run(dest, "offline", None, None, json_out)
-    summary.stage_seconds = {"build_sample": round(build_s, 3), **summary.stage_seconds}
+    summary.stage_seconds = {"build_sample": round(build_s, 3), "profile": round(profile_s, 3), **summary.stage_seconds}
     _report(summary, json_out, {"total_seconds": round(time.perf_counter() - t0, 3), "sample_repo": str(dest)})
     if not json_out:
-        console.print(f"review them with: eco review list --repo {dest}   (or git am {dest}/.eco/patches/0001-*.patch)")
+        if hot_note:
+            console.print(hot_note)
+        console.print(f"next: eco review list --repo {dest}   (then eco review show ID, eco review accept ID, "
+                      f"eco review reject ID --reason TEXT; eco hot {dest}; eco stats {dest}; "
+                      f"eco report {dest} --html report.html)")
