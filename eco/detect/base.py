@@ -403,7 +403,14 @@ def call_name(node: ast.AST) -> str | None:
     """Dotted name of a call's function: ``sorted``, ``re.compile``, ``x.pop``."""
     if not isinstance(node, ast.Call):
         return None
-    return dotted(node.func)
+    cache = node.__dict__
+    name = cache.get("_eco_call_name", _UNSET)
+    if name is _UNSET:  # a dozen detectors ask this of every call: work it out once per node
+        name = cache["_eco_call_name"] = dotted(node.func)
+    return name  # type: ignore[return-value]
+
+
+_UNSET = object()
 
 
 def dotted(expr: ast.AST) -> str | None:

@@ -96,6 +96,8 @@ def sort_then_reverse(ctx: Context) -> Iterator[Finding]:
                 yield node, "sorted(...)[::-1] copies the sorted list again; use sorted(..., reverse=True)"
         elif call_name(node) == "reversed" and len(node.args) == 1 and _is_sorted(node.args[0]):
             yield node, "reversed(sorted(...)); use sorted(..., reverse=True)"
+    if not any(attr.attr == "reverse" for attr in ctx.walk(ast.Attribute)):  # type: ignore[attr-defined]
+        return  # no .reverse() anywhere: skip the walk over every block
     for block_owner in ctx.walk(ast.AST):
         for field in ("body", "orelse"):
             block = getattr(block_owner, field, None)
