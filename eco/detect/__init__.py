@@ -88,6 +88,8 @@ def _run(kind: str, spec: dict[str, Any], code: str, language: str, ctx: Context
             out.setdefault((ev.line, ev.end_line), ev)
     except RecursionError:
         return []
+    if not out:  # the usual answer
+        return []
     return sorted(out.values(), key=lambda e: (e.line, e.end_line))
 
 

@@ -92,24 +92,47 @@ class Context:
         self.tree = tree
         self.offset = offset
         self.lines = code.splitlines()
-        self.parent: dict[ast.AST, ast.AST] = {}
-        self.nodes: list[ast.AST] = list(ast.walk(tree))  # walked once; detectors filter this list
-        self._by_type: dict[type, list[ast.AST]] = {}
-        for node in self.nodes:
-            self._by_type.setdefault(type(node), []).append(node)
-            for child in ast.iter_child_nodes(node):
-                self.parent[child] = node
+        # One walk of the tree serves every detector: all nodes in ast.walk's order, each node's
+        # parent, the nodes of each type, and each node's children (kept on the node, so that
+        # subtree walks below need no further field introspection).
+        parent: dict[ast.AST, ast.AST] = {}
+        by_type: dict[type, list[ast.AST]] = {}
+        nodes: list[ast.AST] = [tree]
+        for node in nodes:  # grows while iterated: breadth first, as ast.walk
+            kids = _child_nodes(node)
+            node._eco_kids = kids  # type: ignore[attr-defined]
+            for child in kids:
+                parent[child] = node
+            nodes.extend(kids)
+            t = type(node)
+            bucket = by_type.get(t)
+            if bucket is None:
+                by_type[t] = [node]
+            else:
+                bucket.append(node)
+        self.parent = parent
+        self.nodes = nodes
+        self._by_type = by_type
         self._bindings: dict[ast.AST, dict[str, list[ast.AST]]] = {}
         self._varying: dict[ast.AST, set[str]] = {}
 
     # -- walking -------------------------------------------------------------------------
-    def walk(self, types: type | tuple[type, ...] = ast.AST) -> Iterator[ast.AST]:
-        wanted = types if isinstance(types, tuple) else (types,)
-        if ast.AST in wanted:
-            yield from self.nodes
-            return
-        for t in wanted:
-            if t.__subclasses__():  # an abstract node class (ast.stmt, ast.expr): filter
+    def walk(self, types: type | tuple[type, ...] = ast.AST) -> Iterable[ast.AST]:
+        """The nodes of the given types; per-type lists built once, so a detector costs what it reads."""
+        plan = _WALK_PLANS.get(types)
+        if plan is None:
+            plan = _walk_plan(types)
+        if plan is _ALL:
+            return self.nodes
+        if len(plan) == 1:
+            t, abstract = plan[0]
+            if not abstract:
+                return self._by_type.get(t, ())
+        return self._walk_plan(plan)
+
+    def _walk_plan(self, plan: tuple[tuple[type, bool], ...]) -> Iterator[ast.AST]:
+        for t, abstract in plan:
+            if abstract:  # an abstract node class (ast.stmt, ast.expr): filter, in walk order
                 yield from (n for n in self.nodes if isinstance(n, t))
             else:
                 yield from self._by_type.get(t, ())
@@ -243,7 +266,7 @@ class Context:
                 names |= stored_names(gen.target)
             parts = [loop]
         for part in parts:
-            for node in ast.walk(part):
+            for node in subtree(part):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                     names.add(node.id)
                 elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -255,7 +278,7 @@ class Context:
 
     def mutated_in(self, name: str, region: ast.AST) -> bool:
         """Whether ``region`` calls a mutating method on ``name`` or stores into it."""
-        for node in ast.walk(region):
+        for node in subtree(region):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 if node.func.attr in MUTATORS and root_name(node.func.value) == name:
                     return True
@@ -273,7 +296,7 @@ class Context:
         rebinds, or any base object the loop mutates makes it variant.
         """
         varying = self.varying(loop)
-        for node in ast.walk(expr):
+        for node in subtree(expr):
             if isinstance(node, ast.Name):
                 if node.id in varying or self.mutated_in(node.id, loop):
                     return False
@@ -291,7 +314,7 @@ class Context:
         return True
 
     def _attr_stored(self, base: str, attr: str, loop: ast.AST) -> bool:
-        for node in ast.walk(loop):
+        for node in subtree(loop):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
                 if node.attr == attr and root_name(node.value) == base:
                     return True
@@ -307,23 +330,66 @@ class Context:
 
 
 # -- pure helpers ----------------------------------------------------------------------------
+_ALL: tuple = ()
+_WALK_PLANS: dict[object, tuple] = {}
+
+
+def _walk_plan(types: type | tuple[type, ...]) -> tuple:
+    wanted = types if isinstance(types, tuple) else (types,)
+    plan: tuple = _ALL if ast.AST in wanted else tuple((t, bool(t.__subclasses__())) for t in wanted)
+    _WALK_PLANS[types] = plan
+    return plan
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))`` without the generators."""
+    kids: list[ast.AST] = []
+    for name in node._fields:
+        try:
+            value = getattr(node, name)
+        except AttributeError:
+            continue
+        if isinstance(value, ast.AST):
+            kids.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    kids.append(item)
+    return kids
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct children of ``node``: cached by :class:`Context` for the nodes of its tree."""
+    kids = node.__dict__.get("_eco_kids")
+    return kids if kids is not None else _child_nodes(node)
+
+
+def subtree(node: ast.AST) -> list[ast.AST]:
+    """``node`` and everything below it, in the order of ``ast.walk``, from the cached children."""
+    out = [node]
+    for n in out:  # grows while iterated: breadth first
+        kids = n.__dict__.get("_eco_kids")
+        out.extend(kids if kids is not None else _child_nodes(n))
+    return out
+
+
 def _contains(root: ast.AST, node: ast.AST) -> bool:
-    return any(n is node for n in ast.walk(root))
+    return any(n is node for n in subtree(root))
 
 
 def walk_scope(scope: ast.AST) -> Iterator[ast.AST]:
     """Walk ``scope`` without descending into nested functions, lambdas or classes."""
-    todo = list(ast.iter_child_nodes(scope))
+    todo = list(children(scope))
     while todo:
         node = todo.pop()
         yield node
         if isinstance(node, SCOPE_TYPES):
             continue
-        todo.extend(ast.iter_child_nodes(node))
+        todo.extend(children(node))
 
 
 def stored_names(target: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    return {n.id for n in subtree(target) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
 
 def root_name(expr: ast.AST) -> str | None:
@@ -337,7 +403,14 @@ def call_name(node: ast.AST) -> str | None:
     """Dotted name of a call's function: ``sorted``, ``re.compile``, ``x.pop``."""
     if not isinstance(node, ast.Call):
         return None
-    return dotted(node.func)
+    cache = node.__dict__
+    name = cache.get("_eco_call_name", _UNSET)
+    if name is _UNSET:  # a dozen detectors ask this of every call: work it out once per node
+        name = cache["_eco_call_name"] = dotted(node.func)
+    return name  # type: ignore[return-value]
+
+
+_UNSET = object()
 
 
 def dotted(expr: ast.AST) -> str | None:

@@ -12,6 +12,7 @@ from eco.detect.base import (
     is_const,
     method_name,
     register,
+    subtree,
     root_name,
     same,
     value_kind,
@@ -100,7 +101,7 @@ def dict_double_lookup(ctx: Context) -> Iterator[Finding]:
             hit = next(
                 (
                     s
-                    for s in ast.walk(stmt)
+                    for s in subtree(stmt)
                     if isinstance(s, ast.Subscript)
                     and isinstance(s.ctx, ast.Load)
                     and same(s.value, mapping)
@@ -175,7 +176,7 @@ def dict_iteration_lookup(ctx: Context) -> Iterator[Finding]:
             hit = next(
                 (
                     s
-                    for s in ast.walk(stmt)
+                    for s in subtree(stmt)
                     if isinstance(s, ast.Subscript)
                     and isinstance(s.ctx, ast.Load)
                     and same(s.value, mapping)

@@ -17,6 +17,7 @@ from eco.detect.base import (
     is_const,
     method_name,
     register,
+    subtree,
     root_name,
     walk_scope,
 )
@@ -95,6 +96,8 @@ def sort_then_reverse(ctx: Context) -> Iterator[Finding]:
                 yield node, "sorted(...)[::-1] copies the sorted list again; use sorted(..., reverse=True)"
         elif call_name(node) == "reversed" and len(node.args) == 1 and _is_sorted(node.args[0]):
             yield node, "reversed(sorted(...)); use sorted(..., reverse=True)"
+    if not any(attr.attr == "reverse" for attr in ctx.walk(ast.Attribute)):  # type: ignore[attr-defined]
+        return  # no .reverse() anywhere: skip the walk over every block
     for block_owner in ctx.walk(ast.AST):
         for field in ("body", "orelse"):
             block = getattr(block_owner, field, None)
@@ -197,7 +200,7 @@ def _foreign_code(ctx: Context, loop: ast.AST) -> bool:
         if name not in params and ctx.kind_of_name(name, loop) in {"list", "set", "dict", "str", "bytes", "number"}
     }
     for stmt in loop.body:  # type: ignore[attr-defined]
-        for node in ast.walk(stmt):
+        for node in subtree(stmt):
             if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
                 return True
             if isinstance(node, ast.Call):
@@ -215,7 +218,7 @@ def _foreign_code(ctx: Context, loop: ast.AST) -> bool:
 
 def _handed_out(name: str, region: ast.AST) -> bool:
     """``name`` is passed to a call, or a method is called on it, anywhere in ``region``."""
-    for node in ast.walk(region):
+    for node in subtree(region):
         if isinstance(node, ast.Call):
             if any(isinstance(a, ast.Name) and a.id == name for a in [*node.args, *(k.value for k in node.keywords)]):
                 return True
@@ -244,7 +247,7 @@ def _mutates(ctx: Context, name: str, scope: ast.AST) -> bool:
         elif isinstance(node, ast.Assign) and any(isinstance(v, ast.Name) and v.id == name for v in [node.value]):
             return True  # aliased: too hard to follow
         elif isinstance(node, (ast.For, ast.comprehension)) and root_name(node.iter) == name:
-            for t in {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}:
+            for t in {n.id for n in subtree(node.target) if isinstance(n, ast.Name)}:
                 if _mutates_shallow(t, scope):
                     return True
     return False
@@ -265,7 +268,7 @@ def _escapes(expr: ast.AST, name: str) -> bool:
     if isinstance(expr, ast.IfExp):
         return _escapes(expr.body, name) or _escapes(expr.orelse, name)
     if isinstance(expr, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+        return any(isinstance(n, ast.Name) and n.id == name for n in subtree(expr))
     if isinstance(expr, ast.Call) and call_name(expr) in _SHALLOW_COPIES:
         return any(_escapes(a, name) for a in expr.args)
     return False
@@ -297,7 +300,7 @@ def deepcopy_readonly(ctx: Context) -> Iterator[Finding]:
             if len(ctx.binding_values(name, node)) == 1 and not _mutates(ctx, name, scope):
                 yield node, f"deep copy {name!r} is only read; read the original (deepcopy walks the whole object graph)"
         elif isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
-            targets = {n.id for n in ast.walk(parent.target) if isinstance(n, ast.Name)}
+            targets = {n.id for n in subtree(parent.target) if isinstance(n, ast.Name)}
             if not any(_mutates_shallow(t, scope) for t in targets):
                 yield node, "iterating a deep copy without modifying the items; iterate the original"
         elif isinstance(parent, ast.Call) and call_name(parent) in {"len", "sum", "sorted", "min", "max", "any", "all"}:
@@ -480,7 +483,7 @@ def _derived_args(call: ast.Call, params: set[str]) -> bool:
         return False
     changed = False
     for arg in call.args:
-        for n in ast.walk(arg):
+        for n in subtree(arg):
             if isinstance(n, ast.Name) and n.id not in params:
                 return False
             if isinstance(n, (ast.Call, ast.Attribute, *COMP_TYPES, ast.Lambda)):

@@ -13,6 +13,7 @@ from eco.detect.base import (
     call_name,
     method_name,
     register,
+    subtree,
     root_name,
     stored_names,
     value_kind,
@@ -114,7 +115,7 @@ def loop_invariant_set_construction(ctx: Context) -> Iterator[Finding]:
             source = node.generators[0].iter
             if len(node.generators) != 1 or any(
                 isinstance(n, ast.Name) and n.id not in stored_names(node.generators[0].target)
-                for n in ast.walk(node.elt)
+                for n in subtree(node.elt)
             ):
                 continue
         loops = ctx.enclosing_loops(node)
@@ -149,7 +150,7 @@ def _invariant_receiver(ctx: Context, node: ast.Call, loop: ast.AST) -> bool:
     base = root_name(recv)
     if base is None or not ctx.invariant_in(recv, loop):
         return False
-    if any(isinstance(n, (ast.Subscript, ast.Call)) for n in ast.walk(recv)):
+    if any(isinstance(n, (ast.Subscript, ast.Call)) for n in subtree(recv)):
         return False
     if not ctx.defined_outside_loops(base, node):
         return False
@@ -230,7 +231,7 @@ def sort_in_loop(ctx: Context) -> Iterator[Finding]:
             continue
         fresh = any(
             isinstance(s, ast.Assign) and s is not node and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)
-            for s in ast.walk(loop)
+            for s in subtree(loop)
         )
         if fresh:
             continue  # a new list each iteration: sorting it is the work itself
@@ -264,7 +265,7 @@ def invariant_format_in_loop(ctx: Context) -> Iterator[Finding]:
     for node in ctx.walk((ast.JoinedStr, ast.Call, ast.BinOp)):
         if not _format_node(node) or id(node) in seen:
             continue
-        for inner in ast.walk(node):
+        for inner in subtree(node):
             seen.add(id(inner))
         parts: list[ast.AST]
         if isinstance(node, ast.JoinedStr):
@@ -273,7 +274,7 @@ def invariant_format_in_loop(ctx: Context) -> Iterator[Finding]:
             parts = [*node.args, *(k.value for k in node.keywords)]
         else:
             parts = [node.right]  # type: ignore[attr-defined]
-        if not parts or not any(isinstance(n, ast.Name) for p in parts for n in ast.walk(p)):
+        if not parts or not any(isinstance(n, ast.Name) for p in parts for n in subtree(p)):
             continue
         loops = ctx.enclosing_loops(node)
         if not loops or ctx.exits_once(node):
@@ -313,21 +314,21 @@ def keyerror_in_loop(ctx: Context) -> Iterator[Finding]:
 
 
 def _mentions(expr: ast.AST, names: set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
+    return any(isinstance(n, ast.Name) and n.id in names for n in subtree(expr))
 
 
 @register("nested_loop_join")
 def nested_loop_join(ctx: Context) -> Iterator[Finding]:
     for outer in ctx.walk((ast.For, ast.AsyncFor)):
         outer_names = stored_names(outer.target)
-        for inner in (n for stmt in outer.body for n in ast.walk(stmt)):
+        for inner in (n for stmt in outer.body for n in subtree(stmt)):
             if not isinstance(inner, (ast.For, ast.AsyncFor)) or ctx.enclosing_loops(inner)[:1] != [outer]:
                 continue
             if _mentions(inner.iter, outer_names) or not ctx.invariant_in(inner.iter, outer, allow_calls=_PURE_METHODS):
                 continue
             inner_names = stored_names(inner.target) | ctx.varying(inner)
             outer_names_all = ctx.varying(outer) - inner_names
-            for test in (n for stmt in inner.body for n in ast.walk(stmt)):
+            for test in (n for stmt in inner.body for n in subtree(stmt)):
                 if isinstance(test, ast.If) and _is_join_test(test.test, outer_names_all, inner_names):
                     yield outer, "nested loops matching items by equality (O(n*m)); index one side in a dict"
                     break
@@ -383,7 +384,7 @@ def range_len_indexing(ctx: Context) -> Iterator[Finding]:
         if not (call_name(ln) == "len" and len(ln.args) == 1 and isinstance(ln.args[0], ast.Name)):  # type: ignore[attr-defined]
             continue
         seq, idx = ln.args[0].id, loop.target.id  # type: ignore[attr-defined]
-        uses = [n for stmt in loop.body for n in ast.walk(stmt) if isinstance(n, ast.Name) and n.id == idx]
+        uses = [n for stmt in loop.body for n in subtree(stmt) if isinstance(n, ast.Name) and n.id == idx]
         if not uses:
             continue
         ok = True

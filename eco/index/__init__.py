@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from eco.index.candidates import GONE, ScanSummary, sync_candidates
 from eco.index.embedders import Embedder, get_embedder, index_slug
-from eco.index.normalize import normalize_code
+from eco.index.normalize import forget_scan, normalize_code
 from eco.index.vectors import VectorIndex, peek_dim, up_to_date
 from eco.store.models import Candidate
 
@@ -48,6 +48,13 @@ def open_vector_index(ws, embedder: Embedder | None = None) -> tuple[Embedder, V
 
 def build_index(ws, progress: Progress | None = None) -> IndexSummary:  # type: ignore[no-untyped-def]
     """Sync candidates with HEAD, then embed exactly the functions whose content changed."""
+    try:
+        return _build_index(ws, progress)
+    finally:
+        forget_scan()  # the normalised text the scan left for this step
+
+
+def _build_index(ws, progress: Progress | None = None) -> IndexSummary:  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     scan = sync_candidates(ws, progress)
     with ws.store.transaction() as s:

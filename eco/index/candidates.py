@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select
 
 from eco.code.extract import Function, extract_functions
 from eco.code.languages import detect_language, parser_for
+from eco.index.normalize import normalize_from_file
 from eco.errors import RepoError
 from eco.store.models import Candidate, Finding, utcnow
 
@@ -170,9 +171,12 @@ def _save_cache(index_dir: Path, key: str, repo_id: int, files: dict[str, dict])
 
 def scan_functions(
     root: Path, excludes: list[str], max_file_bytes: int, *, skip: dict[str, str] | None = None,
-    summary: ScanSummary | None = None, progress: Progress | None = None,
+    summary: ScanSummary | None = None, progress: Progress | None = None, normalize_mask: bool | None = None,
 ) -> tuple[dict[str, list[Function]], dict[str, dict], ScanSummary]:
     """Functions of every tracked source file at HEAD; files whose blob is in ``skip`` are not read.
+
+    With ``normalize_mask`` set, the normalised text of each function is worked out from the file's
+    parse on the way (see :func:`eco.index.normalize.normalize_from_file`), for the embedding step.
 
     Returns (functions by path for the files that were parsed, file records for the cache, summary).
     """
@@ -221,6 +225,8 @@ def scan_functions(
             bad = tree.root_node.has_error
             summary.syntax_errors += int(bad)
             fns = extract_functions(data, lang, entry.path, tree=tree)
+            if normalize_mask is not None and fns and not non_utf8:
+                normalize_from_file(data, tree, fns, lang, normalize_mask)
             found[entry.path] = fns
             records[entry.path] = {"sha": entry.sha, "non_utf8": int(non_utf8), "syntax_error": int(bad)}
             summary.files_parsed += 1
@@ -247,7 +253,8 @@ def sync_candidates(ws, progress: Progress | None = None) -> ScanSummary:  # typ
             paths_in_db = {r.path for r in rows}
             cache = {p: rec for p, rec in cache.items() if p in paths_in_db or rec.get("functions", 1) == 0}
         found, records, summary = scan_functions(
-            ws.root, list(settings.index_exclude), settings.max_file_bytes, skip=cache, summary=summary, progress=progress
+            ws.root, list(settings.index_exclude), settings.max_file_bytes, skip=cache, summary=summary, progress=progress,
+            normalize_mask=bool(settings.index_mask_literals),
         )
         for path, fns in found.items():
             records[path]["functions"] = len(fns)
