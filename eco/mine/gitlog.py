@@ -30,7 +30,7 @@ _CHUNK = 1 << 16
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
 _DIFF_HEADER = re.compile(rb"^diff --git ", re.M)
-_PATHS = re.compile(rb"^(?:\+\+\+ b/|--- a/|rename to |rename from |diff --git a/)(.*)$", re.M)
+_PATHS = re.compile(rb"^(?:\+\+\+ b/|--- a/|rename to |rename from )(.*)$", re.M)
 
 
 def decode(data: bytes) -> str:
@@ -233,10 +233,7 @@ class RawCommit:
     def paths(self) -> list[str]:
         """Changed paths (both sides of renames), found with one regex, without parsing hunks."""
         seen: dict[str, None] = {}
-        for m in _PATHS.finditer(self.diff):
-            raw = m.group(1)
-            if m.group(0).startswith(b"diff --git"):
-                continue
+        for raw in dict.fromkeys(_PATHS.findall(self.diff)):  # most paths appear twice (--- and +++)
             seen.setdefault(_path(raw, b""), None)
         if not seen:
             for f in self.files:

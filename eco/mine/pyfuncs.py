@@ -15,6 +15,9 @@ from collections import OrderedDict
 from eco.code import Function, extract_functions
 
 
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match) + (
+    (ast.TryStar,) if hasattr(ast, "TryStar") else ()
+)
 _NODES: OrderedDict[str, ast.AST] = OrderedDict()  # function code -> its parsed node, most recent last
 _NODES_MAX = 512  # covers the functions of a window of commits; trees are large, keep few
 
@@ -58,7 +61,7 @@ def python_functions(source: bytes, path: str) -> list[Function] | None:
                 visit(child.body, prefix + [child.name])
             elif isinstance(child, ast.ClassDef):
                 visit(child.body, prefix + [child.name])
-            else:
+            elif isinstance(child, _COMPOUND):  # simple statements hold no statements, hence no definitions
                 for name in ("body", "orelse", "finalbody"):
                     sub = getattr(child, name, None)
                     if isinstance(sub, list):

@@ -49,78 +49,48 @@ def _is_list_expr(node: ast.AST, list_names: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in list_names
 
 
+_COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LOOP_STMTS = (ast.For, ast.AsyncFor, ast.While)
+_LISTISH = (ast.List, ast.ListComp)
+_CONTEXTS = (ast.Load, ast.Store, ast.Del)
+
+
 def features(tree: ast.AST) -> Counter[str]:
-    """Count the shape features of one parsed function."""
+    """Count the shape features of one parsed function, in one pass over its nodes.
+
+    Loop depth follows evaluation: a loop's parts run once per item, a comprehension's first
+    iterable once. Which names hold lists or strings is only known after the whole tree has been
+    seen, so the few checks that depend on it are noted on the way and settled at the end.
+    """
     feats: Counter[str] = Counter()
     list_names: set[str] = set()
     str_names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if isinstance(node.value, (ast.List, ast.ListComp)) or (
-                isinstance(node.value, ast.Call) and _name(node.value.func) == "list"
-            ):
-                list_names.add(node.targets[0].id)
-            if isinstance(node.value, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(node.value, "value", ""), str):
-                str_names.add(node.targets[0].id)
-
-    def visit(node: ast.AST, depth: int) -> None:
+    in_name: list[tuple[str, bool]] = []  # membership tests against a bare name: (name, in a loop)
+    aug: list[tuple[str, bool, bool]] = []  # `x += v` in a loop: (target, v is a string, v is a list)
+    concat: list[tuple[str, str]] = []  # `x = y + ...` in a loop: (target, left operand)
+    Name, Attribute, Call, Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        t = type(node)
         in_loop = depth > 0
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            feats["max_loop_depth"] = max(feats["max_loop_depth"], depth + 1)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for deco in node.decorator_list:
-                if _name(deco) in CACHE_DECORATORS:
-                    feats["cache_decorator"] += 1
-        if isinstance(node, ast.Compare):
-            for op, right in zip(node.ops, node.comparators):
-                if isinstance(op, (ast.In, ast.NotIn)):
-                    feats["membership"] += 1
-                    if in_loop:
-                        feats["membership_in_loop"] += 1
-                    if _is_list_expr(right, list_names):
-                        feats["in_list"] += 1
-                        if in_loop:
-                            feats["in_list_in_loop"] += 1
-                    if isinstance(right, ast.Call) and _name(right.func) == "keys" and isinstance(right.func, ast.Attribute):
-                        feats["in_keys"] += 1
-                    if isinstance(right, ast.Call) and _name(right.func) in {"set", "frozenset"} and in_loop:
-                        feats["set_built_in_loop"] += 1
-        if isinstance(node, (ast.Set, ast.SetComp)):
-            feats["set_ctor"] += 1
-        if isinstance(node, (ast.Dict, ast.DictComp)):
-            feats["dict_ctor"] += 1
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and in_loop:
-            target = _name(node.target)
-            if target in str_names or isinstance(node.value, (ast.JoinedStr,)) or (
-                isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-            ):
-                feats["str_augadd_in_loop"] += 1
-            elif isinstance(node.value, (ast.List, ast.ListComp)) or target in list_names:
-                feats["list_augadd_in_loop"] += 1
-        if isinstance(node, ast.Assign) and in_loop and isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
-            if isinstance(node.value.right, (ast.List, ast.ListComp)) or isinstance(node.value.left, (ast.List, ast.ListComp)):
-                feats["list_augadd_in_loop"] += 1
-            elif _name(node.targets[0]) in str_names and _name(node.value.left) == _name(node.targets[0]):
-                feats["str_augadd_in_loop"] += 1
-        if isinstance(node, ast.Subscript):
-            if isinstance(node.value, ast.Call) and _name(node.value.func) == "sorted":
-                if isinstance(node.slice, ast.Slice):
-                    feats["sorted_slice"] += 1
-                else:
-                    feats["sorted_index"] += 1
-        if isinstance(node, ast.Call):
-            fname = _name(node.func)
-            owner = _name(node.func.value) if isinstance(node.func, ast.Attribute) else ""
-            first = node.args[0] if node.args else None
+        if t is Call:
+            func = node.func
+            fname = _name(func)
+            is_attr = type(func) is Attribute
+            owner = _name(func.value) if is_attr else ""
+            args = node.args
+            first = args[0] if args else None
             if fname in {"set", "frozenset"}:
                 feats["set_ctor"] += 1
-                if in_loop and node.args:  # an empty set() in a loop is a per-item accumulator, not invariant work
+                if in_loop and args:  # an empty set() in a loop is a per-item accumulator, not invariant work
                     feats["set_built_in_loop"] += 1
             elif fname in {"dict", "defaultdict", "OrderedDict"} or fname == "setdefault":
                 feats["dict_ctor"] += 1
-            elif fname == "pop" and isinstance(first, ast.Constant) and first.value == 0:
+            elif fname == "pop" and isinstance(first, Constant) and first.value == 0:
                 feats["pop0"] += 1
-            elif fname == "insert" and isinstance(first, ast.Constant) and first.value == 0:
+            elif fname == "insert" and isinstance(first, Constant) and first.value == 0:
                 feats["insert0"] += 1
             elif fname in {"popleft", "appendleft", "deque"}:
                 feats["deque"] += 1
@@ -128,15 +98,15 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["minmax"] += 1
             elif fname in {"nlargest", "nsmallest", "heappush", "heappop", "heapify"} or owner == "heapq":
                 feats["heapq"] += 1
-            elif fname == "join" and isinstance(node.func, ast.Attribute):
+            elif fname == "join" and is_attr:
                 feats["join"] += 1
             elif fname in {"StringIO", "getvalue"}:
                 feats["join"] += 1
-            elif fname == "count" and isinstance(node.func, ast.Attribute) and in_loop:
+            elif fname == "count" and is_attr and in_loop:
                 feats["count_in_loop"] += 1
             elif fname == "Counter":
                 feats["counter"] += 1
-            elif fname == "index" and isinstance(node.func, ast.Attribute) and in_loop:
+            elif fname == "index" and is_attr and in_loop:
                 feats["index_in_loop"] += 1
             elif fname == "deepcopy":
                 feats["deepcopy"] += 1
@@ -144,37 +114,110 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["anyall_list" if isinstance(first, ast.ListComp) else "anyall_gen"] += 1
             elif fname == "sum" and first is not None:
                 feats["sum_list" if isinstance(first, ast.ListComp) else "sum_other"] += 1
-            elif fname in {"copy", "list"} and in_loop and (fname == "list" or not node.args):
+            elif fname in {"copy", "list"} and in_loop and (fname == "list" or not args):
                 feats["copy_in_loop"] += 1
             elif fname in {"cache", "lru_cache"}:
                 feats["cache_decorator"] += 1
             if owner == "re" and fname in RE_FUNCS:
                 feats["re_call"] += 1
-                if in_loop and first is not None and isinstance(first, (ast.Constant, ast.JoinedStr, ast.Name)):
+                if in_loop and first is not None and isinstance(first, (Constant, ast.JoinedStr, Name)):
                     feats["re_in_loop"] += 1
-            if (fname == "sort" and isinstance(node.func, ast.Attribute)) or fname == "sorted":
+            if (fname == "sort" and is_attr) or fname == "sorted":
                 feats["sort_call"] += 1
                 if in_loop:
                     feats["sort_in_loop"] += 1
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) and in_loop:
-            s = node.slice
-            if s.lower is None and s.upper is None and s.step is None and isinstance(node.ctx, ast.Load):
-                feats["copy_in_loop"] += 1
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and node.generators:
+        elif t is ast.Compare:
+            for op, right in zip(node.ops, node.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    feats["membership"] += 1
+                    if in_loop:
+                        feats["membership_in_loop"] += 1
+                    if isinstance(right, _LISTISH) or (isinstance(right, Call) and _name(right.func) in {"list", "sorted"}):
+                        feats["in_list"] += 1
+                        if in_loop:
+                            feats["in_list_in_loop"] += 1
+                    elif isinstance(right, Name):
+                        in_name.append((right.id, in_loop))
+                    if isinstance(right, Call) and _name(right.func) == "keys" and isinstance(right.func, Attribute):
+                        feats["in_keys"] += 1
+                    if isinstance(right, Call) and _name(right.func) in {"set", "frozenset"} and in_loop:
+                        feats["set_built_in_loop"] += 1
+        elif t is ast.Assign:
+            targets, value = node.targets, node.value
+            if len(targets) == 1 and isinstance(targets[0], Name):
+                if isinstance(value, _LISTISH) or (isinstance(value, Call) and _name(value.func) == "list"):
+                    list_names.add(targets[0].id)
+                if isinstance(value, (Constant, ast.JoinedStr)) and isinstance(getattr(value, "value", ""), str):
+                    str_names.add(targets[0].id)
+            if in_loop and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+                if isinstance(value.right, _LISTISH) or isinstance(value.left, _LISTISH):
+                    feats["list_augadd_in_loop"] += 1
+                else:
+                    concat.append((_name(targets[0]), _name(value.left)))
+        elif t is ast.AugAssign:
+            if isinstance(node.op, ast.Add) and in_loop:
+                value = node.value
+                aug.append((_name(node.target),
+                            isinstance(value, ast.JoinedStr) or (isinstance(value, Constant) and isinstance(value.value, str)),
+                            isinstance(value, _LISTISH)))
+        elif t is ast.Subscript:
+            if isinstance(node.value, Call) and _name(node.value.func) == "sorted":
+                if isinstance(node.slice, ast.Slice):
+                    feats["sorted_slice"] += 1
+                else:
+                    feats["sorted_index"] += 1
+            if isinstance(node.slice, ast.Slice) and in_loop:
+                s = node.slice
+                if s.lower is None and s.upper is None and s.step is None and isinstance(node.ctx, ast.Load):
+                    feats["copy_in_loop"] += 1
+        elif t in _LOOP_STMTS:
+            if depth + 1 > feats["max_loop_depth"]:
+                feats["max_loop_depth"] = depth + 1
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            for deco in node.decorator_list:
+                if _name(deco) in CACHE_DECORATORS:
+                    feats["cache_decorator"] += 1
+        elif t is ast.Set:
+            feats["set_ctor"] += 1
+        elif t is ast.Dict:
+            feats["dict_ctor"] += 1
+        if t in _COMPS:
+            if t is ast.SetComp:
+                feats["set_ctor"] += 1
+            elif t is ast.DictComp:
+                feats["dict_ctor"] += 1
             # The first iterable of a comprehension is evaluated once; everything else once per item.
-            visit(node.generators[0].iter, depth)
+            gen0 = node.generators[0]
+            push((gen0.iter, depth))
+            push((gen0.target, depth + 1))
+            for cond in gen0.ifs:
+                push((cond, depth + 1))
             for child in ast.iter_child_nodes(node):
-                if child is not node.generators[0]:
-                    visit(child, depth + 1)
-            visit(node.generators[0].target, depth + 1)
-            for cond in node.generators[0].ifs:
-                visit(cond, depth + 1)
-            return
-        child_depth = depth + 1 if isinstance(node, _LOOPS) else depth
-        for child in ast.iter_child_nodes(node):
-            visit(child, child_depth)
-
-    visit(tree, 0)
+                if child is not gen0:
+                    push((child, depth + 1))
+            continue
+        child_depth = depth + 1 if t in _LOOP_STMTS else depth
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _CONTEXTS):
+                        push((item, child_depth))
+            elif isinstance(value, ast.AST) and not isinstance(value, _CONTEXTS):
+                push((value, child_depth))
+    for name, looped in in_name:
+        if name in list_names:
+            feats["in_list"] += 1
+            if looped:
+                feats["in_list_in_loop"] += 1
+    for target, strlike, listlike in aug:
+        if target in str_names or strlike:
+            feats["str_augadd_in_loop"] += 1
+        elif listlike or target in list_names:
+            feats["list_augadd_in_loop"] += 1
+    for target, left in concat:
+        if target in str_names and left == target:
+            feats["str_augadd_in_loop"] += 1
     return feats
 
 
