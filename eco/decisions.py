@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from eco.errors import EcoError
+from eco.repo import GIT_LOCATION_VARS
 from eco.store.models import AntiPattern, Draft, Finding, Patch, ReviewDecision, Validation
 from eco.workspace import Workspace
 
@@ -160,12 +161,8 @@ def read_patch_text(ws: Workspace, view: PatchView) -> str:
     return data.decode("utf-8", "replace")
 
 
-# Inherited from a git hook or an outer worktree, these would point git at the wrong repository.
-_LOCATION_VARS = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
-
-
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION_VARS}
     identity: list[str] = []
     if args and args[0] == "am" and not env.get("GIT_COMMITTER_EMAIL"):
         configured = subprocess.run(["git", "config", "user.email"], cwd=root, capture_output=True, text=True, env=env)
@@ -174,7 +171,8 @@ def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
             identity = ["-c", "user.name=eco", "-c", "user.email=eco@localhost"]
     proc = subprocess.run(["git", *identity, *args], cwd=root, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
-        raise ReviewError(f"git {args[0]} failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1:] or ['?']}")
+        last = ((proc.stderr or proc.stdout).strip().splitlines() or ["no output"])[-1]
+        raise ReviewError(f"git {args[0]} failed: {last}")
     return proc
 
 

@@ -16,6 +16,10 @@ from eco.errors import RepoError
 
 ECO_DIR = ".eco"
 
+# Inherited from a git hook or an outer worktree, these would point git at another repository;
+# every git process eco starts on the user's behalf drops them.
+GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+
 
 @dataclass(frozen=True)
 class TargetRepo:

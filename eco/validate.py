@@ -36,6 +36,7 @@ from typing import Any, Iterator
 
 from eco.config import Settings
 from eco.errors import EcoError
+from eco.repo import GIT_LOCATION_VARS
 
 RUNNER = Path(__file__).resolve().parent / "_bench_runner.py"
 WORKTREE_PREFIX = "eco-wt-"
@@ -52,7 +53,7 @@ _SECRET_ENV = re.compile(r"(_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)
 def clean_env(extra_path: list[Path] | None = None) -> dict[str, str]:
     """The environment for the user's code: no API keys, tokens or passwords; no bytecode files."""
     env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"):
+    for var in GIT_LOCATION_VARS:
         env.pop(var, None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # eco's own dependencies (LangChain) register a pytest plugin in this interpreter that costs a
