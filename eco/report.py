@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from eco.decisions import PatchView, list_patches
 from eco.stats import COLUMNS, HEADERS, funnel
-from eco.store.models import Draft, Finding, HotFunction
+from eco.store.models import Finding, HotFunction, Patch
 from eco.workspace import Workspace
 
 _TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html"
@@ -143,20 +143,15 @@ def build_report(ws: Workspace) -> str:
              f.antipattern.category, f"{f.score:.3f}", "yes" if f.structural else "no", _hot(f.hotness))
             for f in findings
         ]
-        diffs = {}
-        for d in s.scalars(select(Draft).join(Finding).where(Finding.repo_id == ws.repo_id)):
-            diffs[d.id] = d.diff
     views = list_patches(ws, status=None)
     articles = []
-    for view in views:
-        path = Path(view.file) if Path(view.file).is_absolute() else ws.root / view.file
-        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-        if not text:
-            with ws.store.session() as s:
-                from eco.store.models import Patch
-
+    with ws.store.session() as s:
+        for view in views:
+            path = Path(view.file) if Path(view.file).is_absolute() else ws.root / view.file
+            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+            if not text:  # the patch file is gone: show the draft's diff instead
                 text = s.get(Patch, view.id).draft.diff
-        articles.append(_patch_html(ws, view, text))
+            articles.append(_patch_html(ws, view, text))
     try:
         head = ws.target.head_sha()[:12]
     except Exception:  # a repository without commits has no HEAD to show

@@ -290,3 +290,13 @@ def test_report_colours_only_the_diff_not_the_message_evidence() -> None:
     assert '<span class="msg">- tests: 3 passed</span>' in page
     assert '<span class="del">-old</span>' in page and '<span class="add">+new</span>' in page
     assert render_diff("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n").count('class="del"') == 1  # a bare diff
+
+
+def test_report_shows_the_draft_diff_when_the_patch_file_is_gone(reviewed_repo) -> None:
+    repo, _, (p1, _) = reviewed_repo
+    with open_workspace(repo) as ws:
+        Path(decisions.get_patch(ws, p1).file).unlink()
+        with ws.store.transaction() as s:
+            s.get(Patch, p1).draft.diff = "--- a/lib.py\n+++ b/lib.py\n+    seen = set()  # from the store\n"
+        page = build_report(ws)
+    assert "seen = set()  # from the store" in page
