@@ -52,7 +52,8 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Speed up the tokenizer", 1.0),
         ("Make parsing faster", 1.0),
         ("Fix quadratic behaviour in merge", 1.0),
-        ("Cache compiled templates", 0.5),
+        ("Cache compiled templates", 1.0),
+        ("Respect cache-control header for simple responses", 0.5),
         ("Refactor\n\nThis makes lookups faster.", 0.5),
         ("Add new option --color", None),
         ("Merge fast-forward changes into release", None),
@@ -68,6 +69,25 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Add __slots__ to Node", 1.0),
         ("relax speedups str check", None),  # the C module is called "speedups"
         ("Bump actions/cache from 3.0.1 to 3.0.2", 0.5),  # weak alone; the non-code rule vetoes it
+        # work-avoidance phrasings that say "faster" without the word
+        ("Cache Specifier Version", 1.0),  # "cache" as the verb that opens the subject
+        ("[core] Memoize the options snapshot", 1.0),
+        ("Cache directory may be set via environment", None),  # a cache directory, not caching
+        ("Import `urllib.request` lazily in all non-network commands", 1.0),
+        ("Lazy import babel", 1.0),
+        ("Skip redundant creation of Versions in specifier comparison", 1.0),
+        ("Avoid double package name canonicalization", 1.0),
+        ("Skip `__replace__` in Specifier comparison if not needed", 1.0),
+        ("Avoid unnecessary indirection", 0.5),  # a cleanup as often as a speedup: weak only
+        ("Avoid O(E) lookup in display", 1.0),
+        ("Kruskal MST early break for efficiency", 1.0),
+        ("Reduce import time of the CLI", 1.0),
+        ("Add a comment about lazy import", None),
+        ("Only decode code if necessary", 0.5),  # "only when needed" is as often behaviour as speed
+        ("Avoid building the flow dict in maximum_flow_value", 0.5),
+        # a subject that hints plus a body that says speed are two signals
+        ("Avoid building the flow dict\n\nThis makes every call about 2x faster.", 1.0),
+        ("Use cache for DictExpr\n\nFaster type checking.", 0.5),  # "cache" in a subject is too often a component
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:

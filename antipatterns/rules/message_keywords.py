@@ -22,6 +22,7 @@ NEGATIVE = re.compile(
   | \brevert(?:s|ed)?\b.*
   | \bcach\w*\s+(?:of\s+)?(?:wheels|pip|dependencies|deps|node_modules|docker\s+layers|virtualenvs?|venvs?)\b
   | \b(?:typo|spelling|grammar)\b
+  | \b(?:add|update|improve|fix|clarify)\w*\s+(?:a\s+|the\s+)?(?:comments?|docs?|docstrings?|notes?|documentation)\s+(?:about|on|for|of)\b.*
   | (?:no|without)\s+(?:a\s+)?(?:performance|perf)\s+(?:impact|change|difference|penalty)
   | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)
   | (?:cache|caching)\s+(?:invalidation|bug|corruption|poisoning|stale)
@@ -39,9 +40,20 @@ STRONG = re.compile(
   | \bavoid(?:s|ed|ing)?\s+(?:the\s+)?(?:cost|overhead)\b | \b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b | \bperformance\b | \bperf\b | \bquadratic\b | \bO\(n\s*(?:\^|\*\*)?\s*2\)
   | O\(n²\) | \bbottlenecks?\b | \bhot[- ]?(?:path|loop|spot)s?\b | \bslow(?:ness|down)?\b | \bspeed\b
   | \boptimi[sz](?:e|es|ed|ing|ation|ations)\b | \bquicker\b | \bexponential\s+(?:time|blow)
+  | ^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?!:)\w
+  | \bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import | \bdefer\w*\s+(?:\w+\s+)?imports?\b
+  | \b(?:reduce[sd]?|reducing|improve[sd]?|improving|lower(?:s|ed)?|cut)\s+(?:the\s+)?(?:start-?up|import|load(?:ing)?)\s+(?:time|cost|overhead)
+  | \b(?:skip|avoid|eliminat|prevent|sav)\w*\s+(?:an?\s+|the\s+|some\s+)?(?:redundant|unnecessary|unneeded|needless|repeated|double|duplicated?|superfluous|wasted|useless|extra)[- ]
+    (?:\S+\s+){0,3}?(?:work|creation|comput\w*|calculat\w*|process\w*|pars\w*|lookups?|calls?|calling|visits?|travers\w*|iterat\w*|pass(?:es)?
+    |conver\w*|cop(?:y|ies|ying)|allocat\w*|canonicali[sz]\w*|normali[sz]\w*|validat\w*|construct\w*|instantiat\w*|evaluat\w*|compil\w*|scan\w*
+    |sort\w*|quer(?:y|ies)|requests?|reads?|writes?|stats?|syscalls?|i/o|garbage|steps?|load\w*|import\w*|hash\w*|round[- ]trips?)\b
+  | \bO\((?:[a-z]|\d+\s*[a-z])[^)\n]{0,15}\) | \bfor\s+(?:better\s+|more\s+|improved\s+)?efficiency\b
+  | \bskip\w*\b.*\b(?:if|when|unless)\s+(?:not\s+|un)(?:needed|necessary|required|used)\b
     """,
-    re.I | re.X,
+    re.I | re.X | re.M,
 )
+# "cache" in a subject is as often the name of a component (a build cache, an HTTP cache) as a fix that caches.
+CACHE_NOUN = re.compile(r"cach(?:e|es|ed|ing)", re.I)
 WEAK = re.compile(
     r"""
     \bcach(?:e|es|ed|ing)\b | \bmemoi[sz](?:e|es|ed|ation|ing)\b | \befficien(?:t|tly|cy)\b | \binefficien(?:t|cy)\b
@@ -50,7 +62,9 @@ WEAK = re.compile(
   | \b(?:precompil|pre-compil)\w* | \boverhead\b | \bexpensive\b | \bcheaper\b | \blatency\b | \bthroughput\b
   | \breduce[sd]?\s+(?:memory|allocations?|time|calls|copies|work|overhead|cost) | \bO\(1\) | \bO\(n\)|\bO\(log | \bconstant[- ]time\b | \blinear[- ]time\b
   | \b(?:use|using|switch\s+to)\s+(?:a\s+)?(?:set|frozenset|dict|deque|heapq?|generator|join|counter)\b
-  | \blazy\b | \blazily\b
+  | \b(?:only|defer\w*|lazily)\b.*\b(?:if|when|until)\s+(?:actually\s+|really\s+)?(?:needed|necessary|required|used)\b
+  | \blazy\b | \blazily\b | \bearly\s+(?:break|exit|return|termination|stop|out|bail)\w* | \bshort[- ]?circuit\w*
+  | \bavoid(?:s|ed|ing)?\s+(?:re-?)?(?:build|creat|construct|materiali[sz]|instantiat|walk|visit|travers|evaluat|expand|serializ|deserializ)\w*
     """,
     re.I | re.X,
 )
@@ -64,6 +78,7 @@ STEMS = (
     "hot", "slow", "optimi", "quick", "exponential", "cach", "memoi", "efficien", "redundant", "repeated", "unnecessary",
     "needless", "extra", "precompil", "pre-compil", "overhead", "expensive", "cheaper", "latency", "throughput", "reduc",
     "o(1)", "o(log", "constant", "linear", "set", "dict", "deque", "heap", "generator", "join", "counter", "lazy", "lazily",
+    "precomput", "pre-comput", "defer", "early", "short", "o(", "efficien", "start", "import", "load", "skip", "eliminat", "prevent", "sav", "only", "need", "necessar", "requir",
 )
 
 
@@ -87,12 +102,19 @@ class MessageKeywords(Rule):
             return None  # most commits: no need to strip look-alike phrases first
         subject = NEGATIVE.sub(" ", commit.subject)
         body = NEGATIVE.sub(" ", "\n".join(ln for ln in commit.body.splitlines() if not ln.lstrip().startswith(("Signed-off-by", "Co-authored-by", "(cherry picked"))))
-        for text, where, strong_w, weak_w in ((subject, "subject", 1.0, 0.5), (body, "body", 0.5, 0.25)):
-            m = STRONG.search(text)
-            if m:
-                return RuleHit(strong_w, f"{where} says {m.group(0).strip()!r}")
-        for text, where, strong_w, weak_w in ((subject, "subject", 1.0, 0.5), (body, "body", 0.5, 0.25)):
-            m = WEAK.search(text)
-            if m:
-                return RuleHit(weak_w, f"{where} says {m.group(0).strip()!r}")
+        m = STRONG.search(subject)
+        if m:
+            return RuleHit(1.0, f"subject says {m.group(0).strip()!r}")
+        weak = WEAK.search(subject)
+        strong_body = STRONG.search(body)
+        if weak and strong_body and not CACHE_NOUN.fullmatch(weak.group(0)):
+            # Two signals that agree: a subject that hints (cache, avoid recomputing, lazy) and a body that says speed.
+            return RuleHit(1.0, f"subject says {weak.group(0).strip()!r} and body says {strong_body.group(0).strip()!r}")
+        if weak:
+            return RuleHit(0.5, f"subject says {weak.group(0).strip()!r}")
+        if strong_body:
+            return RuleHit(0.5, f"body says {strong_body.group(0).strip()!r}")
+        m = WEAK.search(body)
+        if m:
+            return RuleHit(0.25, f"body says {m.group(0).strip()!r}")
         return None
