@@ -111,7 +111,11 @@ def test_perf_annotations(builtin: RuleSet, message: str, fires: bool) -> None:
     assert (score_of(builtin, "perf-annotations", view(message)) is not None) is fires
 
 
-@pytest.mark.parametrize("subject", ["refactor: add slots=True to dataclasses", "perf(tests): disable GC while collecting", "docs: faster build"])
+@pytest.mark.parametrize(
+    "subject",
+    ["refactor: add slots=True to dataclasses", "perf(tests): disable GC while collecting", "docs: faster build",
+     "TST/MAINT: add non-slow coverage for random generators", "DOC: note the faster path"],
+)
 def test_non_product_conventional_types_count_against(builtin: RuleSet, subject: str) -> None:
     assert score_of(builtin, "perf-annotations", view(subject)) == -1.0
     assert judge(view(subject), builtin, 1.0).perf is False
@@ -311,3 +315,36 @@ def test_a_shape_inside_a_large_change_in_another_language_does_not_speak_alone(
     with open_workspace(root) as ws:
         mine(ws, on_commit=rows.append)
     assert next(r for r in rows if r["sha"] == sha)["perf"] is False
+
+
+def _with_changelog(message: str, entry: list[str], removed: list[str] = (), code: str = "pkg/url.py", notes: str = "CHANGES/1418.misc.rst") -> CommitView:
+    body = "".join(f"-{ln}\n" for ln in removed) + "".join(f"+{ln}\n" for ln in entry)
+    diff = (
+        f"diff --git a/{code} b/{code}\nindex {'1' * 40}..{'2' * 40} 100644\n--- a/{code}\n+++ b/{code}\n@@ -1 +1 @@\n-a\n+b\n"
+        f"diff --git a/{notes} b/{notes}\nnew file mode 100644\n--- /dev/null\n+++ b/{notes}\n@@ -0,0 +1,{len(entry)} @@\n{body}"
+    ).encode()
+    return CommitView(RawCommit("f" * 40, ["e" * 40], "A <a@x>", "2024-01-01T00:00:00+00:00", message, diff))
+
+
+@pytest.mark.parametrize(
+    "message, entry, removed, code, expected",
+    [
+        # the release note says what the message does not
+        ("Improve `URL.joinpath`", ["Improved performance of :meth:`URL.joinpath`."], [], "pkg/url.py", 1.0),
+        ("Small cleanups to encode_url", ["Sped up encoding of URLs -- by :user:`x`."], [], "pkg/url.py", 1.0),
+        # a note with no speed words, a release that compiles notes, a typo fix in notes, a notes-only change
+        ("Add the joinpath method", ["Added :meth:`URL.joinpath`."], [], "pkg/url.py", None),
+        ("Release 1.9.5", ["Improved performance of joinpath."], [], "pkg/url.py", None),
+        ("Reword a note", ["Improved performance of joinpath."], ["Improved perfromance of joinpath."], "pkg/url.py", None),
+        ("Add a note", ["Improved performance of joinpath."], [], "docs/index.rst", None),
+        # many added lines are a compiled changelog, not this change's entry
+        ("Move notes", [f"Improved performance of thing {i}." for i in range(20)], [], "pkg/url.py", None),
+    ],
+)
+def test_changelog_entry_added_with_product_code(builtin: RuleSet, message: str, entry: list[str], removed: list[str], code: str, expected: float | None) -> None:
+    assert score_of(builtin, "message-keywords", _with_changelog(message, entry, removed, code)) == expected
+
+
+def test_changelog_entry_in_a_changelog_file_counts_too(builtin: RuleSet) -> None:
+    v = _with_changelog("Tweak gc", ["- Faster scrolling: less time spent in garbage collection"], notes="CHANGELOG.md")
+    assert score_of(builtin, "message-keywords", v) == 1.0

@@ -10,7 +10,8 @@ from eco.mine.rules import CommitView, Rule, RuleHit
 NEGATIVE = re.compile(
     r"""
     fast[- ]forward\w*
-  | (?:\.|pip[- ]|mypy[- ]|pytest[- ]|ruff[- ]|build[- ]|docker[- ]|ci[- ]|npm[- ]|yarn[- ])?cache[- _]?(?:dir|directory|folder|path|key|action|files?)\b
+  | (?:\.|pip[- ]|mypy[- ]|pytest[- ]|ruff[- ]|build[- ]|docker[- ]|ci[- ]|npm[- ]|yarn[- ])?cache[- _]?(?:dir|directory|folder|path|action|files?)\b
+  | (?:\.|pip[- ]|mypy[- ]|pytest[- ]|ruff[- ]|build[- ]|docker[- ]|ci[- ]|npm[- ]|yarn[- ]|actions/)cache[- _]?keys?\b | \bcache[- _]?keys?\s+(?:for|in|on|of)\s+(?:the\s+)?(?:ci|github|actions|workflows?|gha|travis|tox)\b
   | \.cache\b | __pycache__ | \bcache(?:s|d)?\s+(?:in|on|for)\s+(?:ci|github|actions|gha|travis|tox|docker|pip|the\s+ci)
   | optimi[sz]e[sd]?\s+(?:imports?|images?|svgs?|pngs?)
   | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci)
@@ -37,7 +38,7 @@ STRONG = re.compile(
   | \bsped[- ]up\b | \bfaster\b | \bfast[- ]paths?\b | \bhoist(?:s|ed|ing)?\b | \bvectori[sz](?:e|es|ed|ing|ation)\b
   | \bmemory\s+(?:usage|consumption|footprint|efficien\w*|use|overhead|pressure)\b
   | \b(?:reduce[sd]?|reducing|lower(?:s|ed)?|less|improve[sd]?|save[sd]?|saving|smaller|decrease[sd]?)\s+(?:\w+\s+)?(?:peak\s+)?memory\b
-  | \bavoid(?:s|ed|ing)?\s+(?:the\s+)?(?:cost|overhead)\b | \b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b | \bperformance\b | \bperf\b | \bquadratic\b | \bO\(n\s*(?:\^|\*\*)?\s*2\)
+  | \bavoid(?:s|ed|ing)?\s+(?:the\s+)?(?:cost|overhead)\b | \b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b | \bperformances?\b | \bperf\b | \bquadratic\b | \bO\(n\s*(?:\^|\*\*)?\s*2\)
   | O\(n²\) | \bbottlenecks?\b | \bhot[- ]?(?:path|loop|spot)s?\b | \bslow(?:ness|down)?\b | \bspeed\b
   | \boptimi[sz](?:e|es|ed|ing|ation|ations)\b | \bquicker\b | \bexponential\s+(?:time|blow)
   | ^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?!:)\w
@@ -48,12 +49,15 @@ STRONG = re.compile(
     |conver\w*|cop(?:y|ies|ying)|allocat\w*|canonicali[sz]\w*|normali[sz]\w*|validat\w*|construct\w*|instantiat\w*|evaluat\w*|compil\w*|scan\w*
     |sort\w*|quer(?:y|ies)|requests?|reads?|writes?|stats?|syscalls?|i/o|garbage|steps?|load\w*|import\w*|hash\w*|round[- ]trips?)\b
   | \bO\((?:[a-z]|\d+\s*[a-z])[^)\n]{0,15}\) | \bfor\s+(?:better\s+|more\s+|improved\s+)?efficiency\b
+  | \bavoid\w*\s+(?:re-\w+|re(?:comput|calculat|pars|read|load|render|build|creat|check|visit|sort|scan|evaluat|import|compil|fetch|allocat|hash|format|draw|paint|layout|walk|travers|explor)\w*)
+  | \b(?:restore|re-?add|re-?enable|reintroduce|re-introduce|bring\s+back)\w*\s+(?:the\s+)?(?:\w+\s+)?(?:cach\w*|memoi\w*|fast[- ]?paths?|optimi[sz]ations?|speedups?|gc\s+freeze)
+  | \badd(?:s|ed|ing)?\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:cache|lru|memo(?:ization)?)\s+(?:for|to|of|on|in|around)\b
   | \bskip\w*\b.*\b(?:if|when|unless)\s+(?:not\s+|un)(?:needed|necessary|required|used)\b
     """,
     re.I | re.X | re.M,
 )
 # "cache" in a subject is as often the name of a component (a build cache, an HTTP cache) as a fix that caches.
-CACHE_NOUN = re.compile(r"cach(?:e|es|ed|ing)", re.I)
+CACHE_NOUN = re.compile(r"caches?", re.I)
 WEAK = re.compile(
     r"""
     \bcach(?:e|es|ed|ing)\b | \bmemoi[sz](?:e|es|ed|ation|ing)\b | \befficien(?:t|tly|cy)\b | \binefficien(?:t|cy)\b
@@ -63,6 +67,9 @@ WEAK = re.compile(
   | \breduce[sd]?\s+(?:memory|allocations?|time|calls|copies|work|overhead|cost) | \bO\(1\) | \bO\(n\)|\bO\(log | \bconstant[- ]time\b | \blinear[- ]time\b
   | \b(?:use|using|switch\s+to)\s+(?:a\s+)?(?:set|frozenset|dict|deque|heapq?|generator|join|counter)\b
   | \b(?:only|defer\w*|lazily)\b.*\b(?:if|when|until)\s+(?:actually\s+|really\s+)?(?:needed|necessary|required|used)\b
+  | \blru\b | \bgc\b | \bgarbage[- ]collect\w* | \bweak[- ]?ref\w* | \bbatch(?:es|ed|ing)?\b | \bin\s+parallel\b | \bparallel(?:ize|ise|ized|ised|ism)\b
+  | \bwithout\s+(?:re-?)?(?:running|spawning|calling|creating|building|copying|loading|importing|parsing|allocating|sorting|scanning)\b
+  | \b(?:do\s+not|don'?t|never)\s+(?:re-?)?(?:call|comput|build|creat|run|load|pars|import|fetch|read|copy|sort|scan|walk|recomput)\w*\b.*\bunless\b
   | \blazy\b | \blazily\b | \bearly\s+(?:break|exit|return|termination|stop|out|bail)\w* | \bshort[- ]?circuit\w*
   | \bavoid(?:s|ed|ing)?\s+(?:re-?)?(?:build|creat|construct|materiali[sz]|instantiat|walk|visit|travers|evaluat|expand|serializ|deserializ)\w*
     """,
@@ -78,7 +85,8 @@ STEMS = (
     "hot", "slow", "optimi", "quick", "exponential", "cach", "memoi", "efficien", "redundant", "repeated", "unnecessary",
     "needless", "extra", "precompil", "pre-compil", "overhead", "expensive", "cheaper", "latency", "throughput", "reduc",
     "o(1)", "o(log", "constant", "linear", "set", "dict", "deque", "heap", "generator", "join", "counter", "lazy", "lazily",
-    "precomput", "pre-comput", "defer", "early", "short", "o(", "efficien", "start", "import", "load", "skip", "eliminat", "prevent", "sav", "only", "need", "necessar", "requir",
+    "precomput", "pre-comput", "defer", "early", "short", "o(", "efficien", "start", "import", "load", "skip", "eliminat", "prevent", "sav", "only", "need", "necessar", "requir", "lru", "gc", "garbage", "weak",
+    "batch", "parallel", "without", "unless", "memo", "restor", "re-", "reintro", "bring",
 )
 
 
@@ -90,14 +98,63 @@ def mentions_a_stem(message: str) -> bool:
     return False
 
 
+# Where projects keep release notes: towncrier-style fragment folders and the changelog files themselves.
+CHANGELOG_PATH = re.compile(
+    r"(?:^|/)(?:CHANGES?|CHANGELOG|NEWS|HISTORY|RELEASE[-_]?NOTES|WHATSNEW)(?:\.[^/]*)?$"
+    r"|(?:^|/)(?:changes|changelog|changelog\.d|changes\.d|news|newsfragments|whatsnew|release[-_]?notes)/",
+    re.I,
+)
+_PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts)$")
+_NOT_PRODUCT = re.compile(r"(?:^|/)(?:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$")
+_RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|changelog|towncrier|backport\w*)\b", re.I)
+_FILE_HEADER = re.compile(rb"^diff --git a/.*? b/(.*)$", re.M)
+_ADDED = re.compile(rb"^\+(?!\+\+ )(.*)$", re.M)
+_REMOVED = re.compile(rb"^-(?!-- )(.*)$", re.M)
+MAX_ENTRY_LINES = 12  # more added lines than a fragment or two is a release's compiled notes, not this change's
+
+
+def changelog_entry(commit: CommitView) -> str:
+    """The release-note text this commit adds about itself, or "" when there is none.
+
+    Projects that keep a changelog write each change's user-visible effect there, often more plainly
+    than in the commit message ("Improved performance of URL.joinpath"). Only a small entry added
+    together with product code counts: a release commit that compiles the notes says nothing about itself.
+    """
+    paths = commit.paths
+    if not any(CHANGELOG_PATH.search(p) for p in paths):
+        return ""
+    if not any(_PRODUCT_CODE.search(p) and not _NOT_PRODUCT.search(p) and not CHANGELOG_PATH.search(p) for p in paths):
+        return ""
+    if _RELEASE.search(commit.subject):
+        return ""
+    diff = commit.diff_bytes
+    heads = list(_FILE_HEADER.finditer(diff))
+    lines: list[str] = []
+    for i, head in enumerate(heads):
+        if not CHANGELOG_PATH.search(head.group(1).decode("utf-8", "replace")):
+            continue
+        block = diff[head.end() : heads[i + 1].start() if i + 1 < len(heads) else len(diff)]
+        if any(t.strip() for t in _REMOVED.findall(block)):
+            return ""  # rewording or moving notes (a typo fix, a release heading) is not a new entry
+        lines += [t.decode("utf-8", "replace") for t in _ADDED.findall(block) if t.strip()]
+    if not lines or len(lines) > MAX_ENTRY_LINES:
+        return ""
+    return NEGATIVE.sub(" ", "\n".join(lines))
+
+
 class MessageKeywords(Rule):
-    """Performance words in the subject (strong) or body (weaker), with look-alike phrases removed first."""
+    """Performance words in the subject (strong) or body (weaker), or in the changelog entry the commit adds."""
 
     name = "message-keywords"
     max_score = 1.0
 
     def score(self, commit: CommitView) -> RuleHit | None:
         message = commit.message
+        entry = changelog_entry(commit)
+        if entry:
+            m = STRONG.search(entry)
+            if m:
+                return RuleHit(1.0, f"its changelog entry says {m.group(0).strip()!r}")
         if not mentions_a_stem(message) or not (STRONG.search(message) or WEAK.search(message)):
             return None  # most commits: no need to strip look-alike phrases first
         subject = NEGATIVE.sub(" ", commit.subject)

@@ -22,7 +22,12 @@ MEASURED = re.compile(
 _DIGIT = re.compile(r"\d")
 REVERT = re.compile(r"^revert\b", re.I)
 # Conventional-commit types that say "not a change to how fast the product runs".
-OTHER_TYPE = re.compile(r"^(?:refactor|docs?|tests?|ci|chore|build|style|release)(?:\([^)]*\))?!?:\s|^perf\((?:tests?|ci|docs?|build|bench\w*)\)!?:", re.I)
+# NumPy-style prefixes (TST:, DOC:, BLD:, CI:, STY:, REL:, also "TST/MAINT:") say the same in the scientific Python world.
+OTHER_TYPE = re.compile(
+    r"^(?:refactor|docs?|tests?|ci|chore|build|style|release)(?:\([^)]*\))?!?:\s|^perf\((?:tests?|ci|docs?|build|bench\w*)\)!?:"
+    r"|^(?-i:TST|DOC|BLD|CI|STY|REL)(?:/[A-Z]+)*:\s",
+    re.I,
+)
 
 
 class PerfAnnotations(Rule):
