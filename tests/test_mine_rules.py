@@ -348,3 +348,39 @@ def test_changelog_entry_added_with_product_code(builtin: RuleSet, message: str,
 def test_changelog_entry_in_a_changelog_file_counts_too(builtin: RuleSet) -> None:
     v = _with_changelog("Tweak gc", ["- Faster scrolling: less time spent in garbage collection"], notes="CHANGELOG.md")
     assert score_of(builtin, "message-keywords", v) == 1.0
+
+
+PARTS_BEFORE = """class URL:
+    def with_query(self, q):
+        return URL._from_parts(self.scheme, self.host, q)
+
+    @classmethod
+    def _from_parts(cls, scheme, host, q):
+        self = object.__new__(cls)
+        self.scheme, self.host, self.q = scheme, host, q
+        return self
+"""
+PARTS_AFTER = """@lru_cache
+def from_parts(scheme, host, q):
+    self = object.__new__(URL)
+    self.scheme, self.host, self.q = scheme, host, q
+    return self
+
+
+class URL:
+    def with_query(self, q):
+        return from_parts(self.scheme, self.host, q)
+"""
+
+
+@pytest.mark.parametrize("subject, perf", [("Make from_parts an LRU", True), ("Move from_parts to module level", False)])
+def test_a_cache_added_to_a_new_helper_supports_a_hinting_message(tmp_path: Path, subject: str, perf: bool) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/url.py": PARTS_BEFORE})
+    sha = commit(root, subject, {"pkg/url.py": PARTS_AFTER})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append)
+    row = next(r for r in rows if r["sha"] == sha)
+    assert row["perf"] is perf, row
+    assert "static-shapes" in row["rules"]  # the cache is seen either way; alone it is not enough

@@ -36,6 +36,9 @@ _MECHANICAL = re.compile(
     re.I,
 )
 
+_CACHE_DECORATOR = re.compile(rb"^\s*@\s*(?:functools\.)?(?:lru_cache|cache|cached_property|cachedmethod|cached|memoi[sz]ed?)\b", re.M)
+ADDED_SUPPORT = 0.6  # with a hinting message (0.5) this passes the threshold; alone it does not
+
 MAX_FOCUSED_LINES = 20  # changed lines, in product code, of a commit whose shapes can speak for themselves
 MAX_FOCUSED_FUNCTIONS = 3
 SUPPORT_MAX = 0.9  # the most shapes give when the message has to agree
@@ -140,13 +143,26 @@ class StaticShapes(Rule):
             if found:
                 kinds[fn.key] = found[0]
         if not kinds:
-            return None
+            return self._added_cache(commit)
         names = ", ".join(f"{k.split('::', 1)[1]} ({v})" for k, v in list(kinds.items())[:3])
         more = f" (+{len(kinds) - 3} more)" if len(kinds) > 3 else ""
         if self._focused(product, kinds) and self._could_speak_alone(commit):
             return RuleHit(1.0, f"a small change that is only known fix shapes: {names}{more}", kinds)
         score = min(0.7 + 0.1 * (len(kinds) - 1), SUPPORT_MAX)
         return RuleHit(score, f"{len(kinds)} function(s) with known fix shapes: {names}{more}", kinds)
+
+    @staticmethod
+    def _added_cache(commit: CommitView) -> RuleHit | None:
+        """A cache decorator that product code gains outside any before/after pair.
+
+        Caching a new helper is how many fixes look when no existing function changes shape; a
+        feature adds caches too, so this only supports a message that hints. (``__slots__`` was
+        tried as well and dropped: libraries built around slots add them with every new class.)
+        """
+        removed, added, _n = _product_lines(commit)
+        if len(_CACHE_DECORATOR.findall(added)) > len(_CACHE_DECORATOR.findall(removed)):
+            return RuleHit(ADDED_SUPPORT, "product code gains a cache decorator")
+        return None
 
     @staticmethod
     def _focused(product: list, kinds: dict[str, str]) -> bool:
