@@ -13,20 +13,22 @@ import hashlib
 import textwrap
 import time
 from collections import Counter, deque
+from itertools import repeat
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import git
-from sqlalchemy import select
+from sqlalchemy import JSON, select
 
 from eco.errors import RepoError
 from eco.mine.codework import CodeContext, CodeJudge
 from eco.mine.gitlog import RawCommit, stream_commits
 from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge_cheap, judge_code, load_rules, wants_code
 from eco.mine.shapes import category_of, transforms
-from eco.store.models import AntiPattern, Commit
+from eco.store.models import AntiPattern, Commit, utcnow
 from eco.workspace import Workspace
 
 BATCH = 500  # commit rows a transaction: an interrupt loses at most this many verdicts
@@ -107,6 +109,69 @@ def verdict_row(raw: RawCommit, verdict: Verdict | None, functions: list[str], s
     }
 
 
+def _json_bind(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON column's bind processor, with the empty list (most commits: no rule fired, no function listed) done once."""
+    empty = proc([])
+
+    def bind(value: Any) -> Any:
+        return empty if type(value) is list and not value else proc(value)
+
+    return bind
+
+
+class CommitWriter:
+    """Inserts verdict rows: one DB-API ``executemany`` on SQLite, a Core ``executemany`` elsewhere.
+
+    A run writes one row per commit (20k rows for 20k commits), and SQLAlchemy's per-row work for
+    a Core insert (parameter dicts, defaults, type processing through the compiled statement) cost
+    more than SQLite itself. On SQLite the statement is compiled once and each row is turned into
+    a tuple with the column types' own bind processors, so the stored values are exactly those a
+    Core insert stores; ``scanned_at`` (a Python-side default) is taken once per batch. Other
+    databases keep the Core path. Both run inside the caller's session transaction.
+    """
+
+    def __init__(self, dialect: Any, repo_id: int, *, core: bool = False) -> None:
+        self.repo_id = repo_id
+        table = Commit.__table__
+        self._cols = [c for c in table.c if c.name != "id"]
+        self._sql: str | None = None
+        if not core and dialect.name == "sqlite" and dialect.paramstyle == "qmark":
+            compiled = table.insert().compile(dialect=dialect, column_keys=[c.name for c in self._cols])
+            if list(compiled.positiontup or []) == [c.name for c in self._cols]:
+                self._sql = compiled.string
+                self._procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in self._cols]
+
+    def insert(self, session: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        conn = session.connection()
+        if self._sql is None:
+            conn.execute(Commit.__table__.insert(), [{**r, "repo_id": self.repo_id} for r in rows])
+            return
+        # Column by column (C-level map/zip, not a Python loop per value); bind processors run on every
+        # value, None included, as SQLAlchemy runs them (a JSON column stores None as 'null').
+        n = len(rows)
+        fixed = {"repo_id": self.repo_id, "scanned_at": utcnow()}
+        columns: list[Any] = []
+        for col, proc in zip(self._cols, self._procs):
+            if col.name in fixed:
+                columns.append(repeat(proc(fixed[col.name]) if proc is not None else fixed[col.name], n))
+                continue
+            values = map(itemgetter(col.name), rows)
+            if proc is not None:
+                if isinstance(col.type, JSON):
+                    values = map(_json_bind(proc), values)
+                else:
+                    values = map(proc, values)
+            columns.append(values)
+        params = list(zip(*columns))
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(self._sql, params)
+        finally:
+            cursor.close()
+
+
 def mine(
     ws: Workspace,
     *,
@@ -135,6 +200,7 @@ def mine(
     code = CodeJudge(CodeContext(repo, ruleset, settings.mine_threshold, all_functions, ws.repo_id, _collect_pairs),
                      settings.mine_workers)
     pending_commits: list[dict[str, Any]] = []
+    writer = CommitWriter(ws.store.engine.dialect, ws.repo_id)
     pending_pairs: dict[str, dict[str, Any]] = {}
 
     def flush() -> None:
@@ -151,8 +217,7 @@ def mine(
                     session.add(AntiPattern(**row))
                     summary.antipatterns_added += 1
                     summary.antipatterns_repeated += row["occurrences"] - 1
-            # Core insert: one executemany, without the ORM's per-row bookkeeping (20k rows a run).
-            session.connection().execute(Commit.__table__.insert(), [{**r, "repo_id": ws.repo_id} for r in pending_commits])
+            writer.insert(session, pending_commits)
         pending_commits.clear()
         pending_pairs.clear()
 

@@ -1,0 +1,99 @@
+"""The miner's fast paths store and see exactly what the general paths do."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mine_helpers import AFTER_FIND, BEFORE_FIND, commit, new_repo
+
+from eco.mine.gitlog import RawCommit
+from eco.mine.miner import CommitWriter, mine
+from eco.store.db import open_store
+from eco.workspace import open_workspace
+
+
+def _rows() -> list[dict]:
+    when = datetime(2024, 5, 1, 12, 30, 5, tzinfo=timezone.utc)
+    return [
+        {"sha": "a" * 40, "subject": "Speed up x", "message": "Speed up x\n\nbody é", "author": "A <a@x>", "author_date": when,
+         "is_perf": True, "score": 1.5, "rules": [{"rule": "r", "score": 1.0, "reason": "q\"uote"}], "functions": ["f", "C.g"],
+         "skipped": None},
+        {"sha": "b" * 40, "subject": "", "message": "", "author": "", "author_date": None,
+         "is_perf": False, "score": 0.0, "rules": [], "functions": [], "skipped": "merge commit: judged through the commits it merges"},
+    ]
+
+
+def _stored(db: Path) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        cols = [r[1] for r in con.execute("pragma table_info(commits)") if r[1] not in ("id", "scanned_at")]
+        rows = con.execute(f"select {', '.join(cols)}, typeof(scanned_at), length(scanned_at) from commits order by sha").fetchall()
+    finally:
+        con.close()
+    return rows
+
+
+def test_dbapi_writer_stores_the_same_values_as_a_core_insert(tmp_path: Path) -> None:
+    stored = []
+    for core in (True, False):
+        db = tmp_path / f"{core}" / "eco.db"
+        store = open_store(db)
+        try:
+            repo_id = store.repository(tmp_path).id
+            writer = CommitWriter(store.engine.dialect, repo_id, core=core)
+            assert (writer._sql is None) == core  # the fast path is taken on SQLite unless told not to
+            with store.transaction() as session:
+                writer.insert(session, _rows())
+        finally:
+            store.close()
+        stored.append(_stored(db))
+    assert stored[0] == stored[1]
+    assert len(stored[1]) == 2 and stored[1][0][-2:] == ("text", 26)  # scanned_at written, in SQLAlchemy's format
+
+
+def test_dbapi_writer_rolls_back_with_the_session(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "eco.db")
+    try:
+        writer = CommitWriter(store.engine.dialect, store.repository(tmp_path).id)
+        try:
+            with store.transaction() as session:
+                writer.insert(session, _rows())
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+    finally:
+        store.close()
+    assert _stored(tmp_path / "eco.db") == []
+
+
+def test_mined_store_is_the_same_through_either_writer(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root = new_repo(tmp_path)
+    commit(root, "Add finder", {"pkg/find.py": BEFORE_FIND})
+    commit(root, "Speed up find with a set", {"pkg/find.py": AFTER_FIND})
+    commit(root, "Update docs", {"README.md": "hello\n"})
+    stored = []
+    init = CommitWriter.__init__
+    for core in (True, False):
+        shutil.rmtree(root / ".eco", ignore_errors=True)
+        monkeypatch.setattr(CommitWriter, "__init__", lambda self, d, r, core=core: init(self, d, r, core=core))
+        with open_workspace(root) as ws:
+            mine(ws)
+        stored.append(_stored(root / ".eco" / "eco.db"))
+    assert stored[0] == stored[1] and len(stored[0]) == 3
+    assert [r[2] for r in stored[1] if r[6]] == ["Speed up find with a set"]  # is_perf
+
+
+def test_changed_paths_count_every_header_line_including_the_first() -> None:
+    diff = (
+        b"--- a/first.py\n+++ b/first.py\n@@ -1 +1 @@\n-x\n+y\n"
+        b"diff --git a/old name.py b/new.py\nsimilarity index 90%\nrename from old name.py\nrename to new.py\n"
+        b"diff --git a/q.sql b/q.sql\n--- a/q.sql\n+++ b/q.sql\n@@ -1,2 +1,1 @@\n--- a/not-a-header\n-- a/x\n"
+        b'diff --git "a/caf\\303\\251.py" "b/caf\\303\\251.py"\nrename from "caf\\303\\251.py"\nrename to "b\\tc.py"\n'
+    )
+    raw = RawCommit("c" * 40, [], "", "", "m", diff)
+    # What the line-anchored regex always gave: a removed line that reads like a header counts too, a
+    # first line without a newline before it counts, quoted names are unquoted.
+    assert raw.paths == ["first.py", "old name.py", "new.py", "q.sql", "not-a-header", "café.py", "b\tc.py"]
