@@ -97,3 +97,26 @@ def test_changed_paths_count_every_header_line_including_the_first() -> None:
     # What the line-anchored regex always gave: a removed line that reads like a header counts too, a
     # first line without a newline before it counts, quoted names are unquoted.
     assert raw.paths == ["first.py", "old name.py", "new.py", "q.sql", "not-a-header", "café.py", "b\tc.py"]
+
+
+def test_collector_settings_come_back_after_mining(tmp_path: Path) -> None:
+    import gc
+
+    from eco.mine.miner import GC_GEN0, collector_tuned
+
+    root = new_repo(tmp_path)
+    commit(root, "Add finder", {"pkg/find.py": BEFORE_FIND})
+    before = gc.get_threshold()
+    seen: list[tuple] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=lambda _row: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0)))
+    assert seen == [(max(before[0], GC_GEN0), True)]  # tuned while mining
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0  # and restored
+    try:  # a freeze made by the caller is left alone
+        gc.freeze()
+        frozen = gc.get_freeze_count()
+        with collector_tuned():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -9,16 +9,18 @@ the code worker) and the next run picks up there.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import textwrap
 import time
 from collections import Counter, deque
+from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import git
 from sqlalchemy import JSON, select
@@ -172,6 +174,35 @@ class CommitWriter:
             cursor.close()
 
 
+GC_GEN0 = 10_000  # allocations between young collections while mining (CPython's default is 700)
+
+
+@contextmanager
+def collector_tuned() -> Iterator[None]:
+    """Fewer, cheaper cyclic-GC passes while mining; the caller's settings come back afterwards.
+
+    Mining allocates millions of short-lived objects (commits, parsed trees) and keeps a large
+    live set (windows in flight, remembered function trees), so with the default thresholds the
+    collector re-traversed that set hundreds of times: about 0.4-0.5 s of the main process's
+    CPU and 0.6 s of the code worker's on 20k commits, for almost no garbage (the mining objects
+    hold no reference cycles). What exists before the run (modules, the SQLAlchemy metadata, the
+    rules) is frozen out of collections; the young generation is collected every ``GC_GEN0``
+    allocations instead of 700, so cyclic garbage is still reclaimed and memory stays bounded.
+    A forked code worker inherits both.
+    """
+    old = gc.get_threshold()
+    froze = gc.get_freeze_count() == 0  # never undo a freeze that someone else made
+    if froze:
+        gc.freeze()
+    gc.set_threshold(max(old[0], GC_GEN0), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        if froze:
+            gc.unfreeze()
+
+
 def mine(
     ws: Workspace,
     *,
@@ -282,40 +313,41 @@ def mine(
         while inflight:
             land_oldest()
 
-    try:
-        for raw in stream_commits(repo, rev_range=rev_range, since=since, max_diff_bytes=settings.max_diff_bytes, skip=known):
-            if raw.sha in known:
-                summary.already_mined += 1
-                continue
-            if max_commits is not None and summary.scanned >= max_commits:
-                break
-            summary.scanned += 1
-            known.add(raw.sha)
-            skipped = raw.skipped
-            if raw.is_merge:
-                summary.merges += 1
-                skipped = "merge commit: judged through the commits it merges"
-            elif skipped:
-                summary.skipped[skipped.split(":")[0] if "shallow" in skipped else "diff larger than max_diff_bytes"] += 1
-            if skipped:
-                window.append((raw, None, skipped, False))
-            else:
-                cheap = judge_cheap(CommitView(raw), ruleset, settings.mine_threshold)
-                needs = all_functions or wants_code(cheap, ruleset, settings.mine_threshold)
-                window.append((raw, cheap, None, needs))
-                window_code += needs
-            if window_code >= WINDOW_CODE or len(window) >= WINDOW:
-                drain()
-                while len(inflight) > MAX_INFLIGHT or (len(inflight) > 1 and inflight_bytes > MAX_INFLIGHT_BYTES):
-                    land_oldest()
-        land_all()
-        flush()
-    except RepoError:
-        land_all()
-        flush()
-        raise
-    finally:
-        code.close()
+    with collector_tuned():
+        try:
+            for raw in stream_commits(repo, rev_range=rev_range, since=since, max_diff_bytes=settings.max_diff_bytes, skip=known):
+                if raw.sha in known:
+                    summary.already_mined += 1
+                    continue
+                if max_commits is not None and summary.scanned >= max_commits:
+                    break
+                summary.scanned += 1
+                known.add(raw.sha)
+                skipped = raw.skipped
+                if raw.is_merge:
+                    summary.merges += 1
+                    skipped = "merge commit: judged through the commits it merges"
+                elif skipped:
+                    summary.skipped[skipped.split(":")[0] if "shallow" in skipped else "diff larger than max_diff_bytes"] += 1
+                if skipped:
+                    window.append((raw, None, skipped, False))
+                else:
+                    cheap = judge_cheap(CommitView(raw), ruleset, settings.mine_threshold)
+                    needs = all_functions or wants_code(cheap, ruleset, settings.mine_threshold)
+                    window.append((raw, cheap, None, needs))
+                    window_code += needs
+                if window_code >= WINDOW_CODE or len(window) >= WINDOW:
+                    drain()
+                    while len(inflight) > MAX_INFLIGHT or (len(inflight) > 1 and inflight_bytes > MAX_INFLIGHT_BYTES):
+                        land_oldest()
+            land_all()
+            flush()
+        except RepoError:
+            land_all()
+            flush()
+            raise
+        finally:
+            code.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
