@@ -120,3 +120,22 @@ def test_collector_settings_come_back_after_mining(tmp_path: Path) -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_only_the_changed_functions_trees_are_kept_after_extraction() -> None:
+    from eco.mine import pyfuncs
+    from eco.mine.shapes import transforms
+
+    before = b"def a():\n    return 1\n\n\ndef find(xs, ys):\n    out = []\n    for x in xs:\n        if x in ys:\n            out.append(x)\n    return out\n"
+    after = before.replace(b"    out = []\n", b"    ys = set(ys)\n    out = []\n")
+    pyfuncs.python_functions(b"def stale():\n    pass\n", "old.py")  # a tree from an earlier commit
+    found_b = pyfuncs.python_functions(before, "m.py")
+    found_a = pyfuncs.python_functions(after, "m.py")
+    assert found_b and found_a
+    changed = {f.code for f in found_b + found_a if f.qualname == "find"}
+    pyfuncs.forget_nodes(changed)
+    assert set(pyfuncs._NODES) == changed and all(pyfuncs.parsed_node(c) is not None for c in changed)
+    fb, fa = (f.code for f in (found_b[1], found_a[1]))
+    assert transforms(fb, fa) == ["list-membership-in-loop"]  # the kept pair is still compared
+    pyfuncs.forget_nodes()
+    assert not pyfuncs._NODES

@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from eco.code import functions_in_ranges
 from eco.errors import ConfigError
 from eco.mine.gitlog import BlobReader, FileDiff, RawCommit
-from eco.mine.pyfuncs import functions_near
+from eco.mine.pyfuncs import forget_nodes, functions_near
 from eco.resources import data_dir
 
 ENTRY_POINT_GROUP = "eco.mining_rules"
@@ -147,6 +147,7 @@ class CommitView:
         """Functions whose lines the diff touches, paired by qualified name across both sides."""
         if self._blobs is None:
             return []
+        forget_nodes()  # earlier commits' trees are not compared again
         out: list[FunctionChange] = []
         code_files = [f for f in self.files if f.language is not None and not f.binary and not f.submodule and f.hunks]
         contents = self._blobs.read_many([b for f in code_files for b in (f.old_blob, f.new_blob)])
@@ -176,6 +177,8 @@ class CommitView:
                         old_path=f.old_path if f.old_path != f.path else None,
                     )
                 )
+        # Keep the trees of the changed functions only: the shape comparison asks for those.
+        forget_nodes({c for fn in out for c in (fn.before, fn.after) if c is not None})
         return out
 
 
