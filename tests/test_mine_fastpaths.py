@@ -139,3 +139,25 @@ def test_only_the_changed_functions_trees_are_kept_after_extraction() -> None:
     assert transforms(fb, fa) == ["list-membership-in-loop"]  # the kept pair is still compared
     pyfuncs.forget_nodes()
     assert not pyfuncs._NODES
+
+
+def test_log_pipe_is_widened_where_the_system_allows_it_and_ignored_where_not() -> None:
+    import fcntl
+    import io
+    import os
+
+    from eco.mine.gitlog import PIPE_BYTES, _widen_pipe
+
+    r, w = os.pipe()
+    try:
+        with os.fdopen(r, "rb", closefd=False) as reader:
+            before = fcntl.fcntl(r, 1032)  # F_GETPIPE_SZ
+            _widen_pipe(reader)
+            after = fcntl.fcntl(r, 1032)
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        assert after == PIPE_BYTES or (after == before and PIPE_BYTES > limit)  # above the limit: refused, kept
+    finally:
+        os.close(r)
+        os.close(w)
+    _widen_pipe(io.BytesIO(b"not a pipe"))  # no file descriptor: left alone, no error
+

@@ -297,6 +297,7 @@ def stream_commits(
     proc = repo.git.execute(["git", *log_args(rev_range, since)], as_process=True, with_stdout=True)
     stdout = proc.proc.stdout if hasattr(proc, "proc") else proc.stdout
     p = getattr(proc, "proc", proc)
+    _widen_pipe(stdout)
     finished = False
     try:
         yield from _cut(stdout, max_diff_bytes, shallow, skip)
@@ -311,6 +312,24 @@ def stream_commits(
     if finished and p.returncode != 0:
         err = (p.stderr.read() if p.stderr is not None else b"").decode("utf-8", "replace").strip().splitlines()
         raise RepoError(f"{repo.working_dir}: git log failed: {err[0] if err else f'exit status {p.returncode}'}")
+
+
+PIPE_BYTES = 1 << 20  # git may run this far ahead of the parser (Linux caps it at /proc/sys/fs/pipe-max-size)
+
+
+def _widen_pipe(stdout) -> None:  # type: ignore[no-untyped-def]
+    """Let git write up to ``PIPE_BYTES`` before it blocks on us.
+
+    With the default 64 KiB pipe, git and the parser take turns: whenever the parser (or the code
+    worker next to it) holds a core, git stalls on a full pipe and its share of the wall clock grows.
+    Best effort: other systems (or a lower limit) keep the default.
+    """
+    try:
+        import fcntl
+
+        fcntl.fcntl(stdout.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except (ImportError, OSError, ValueError, AttributeError):
+        pass
 
 
 def _cut(stdout, max_diff_bytes: int, shallow: set[str], skip: set[str] | frozenset[str]) -> Iterator[RawCommit]:  # type: ignore[no-untyped-def]
