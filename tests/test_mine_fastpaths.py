@@ -161,3 +161,19 @@ def test_log_pipe_is_widened_where_the_system_allows_it_and_ignored_where_not() 
         os.close(w)
     _widen_pipe(io.BytesIO(b"not a pipe"))  # no file descriptor: left alone, no error
 
+
+
+def test_settle_is_judge_code_when_the_code_rules_cannot_tip_it_and_parts_follow_the_rule_list() -> None:
+    from eco.mine.rules import CommitView, RuleSet, judge_cheap, judge_code, load_rules, settle, wants_code
+
+    rules = load_rules()
+    raw = RawCommit("d" * 40, [], "A <a@x>", "2024-01-01T00:00:00+00:00", "Update docs\n\nSigned-off-by: A <a@x>",
+                    b"diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n")
+    cheap = judge_cheap(CommitView(raw), rules, 1.0)
+    assert not wants_code(cheap, rules, 1.0)
+    assert settle(cheap, 1.0) == judge_code(CommitView(raw), rules, cheap, 1.0)
+    assert rules.parts().deep and all(lr.needs_code for lr in rules.parts().deep)
+    only_cheap = RuleSet([lr for lr in rules.rules if not lr.needs_code])
+    assert only_cheap.parts().deep == [] and not wants_code(cheap, only_cheap, -10.0)
+    rules.rules = list(only_cheap.rules)  # a new list: the split is worked out again
+    assert rules.parts().deep == []

@@ -66,8 +66,11 @@ def _unquote(raw: bytes) -> bytes:
 
 
 def _path(raw: bytes, prefix: bytes) -> str:
-    raw = _unquote(raw.rstrip(b"\t"))
-    if raw.startswith(prefix):
+    if raw[-1:] == b"\t":
+        raw = raw.rstrip(b"\t")
+    if raw[:1] == b'"':
+        raw = _unquote(raw)
+    if prefix and raw.startswith(prefix):
         raw = raw[len(prefix) :]
     return raw.decode("utf-8", "surrogateescape")
 

@@ -28,7 +28,7 @@ from sqlalchemy import JSON, select
 from eco.errors import RepoError
 from eco.mine.codework import CodeContext, CodeJudge
 from eco.mine.gitlog import RawCommit, stream_commits
-from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge_cheap, judge_code, load_rules, wants_code
+from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge_cheap, load_rules, settle, wants_code
 from eco.mine.shapes import category_of, transforms
 from eco.store.models import AntiPattern, Commit, utcnow
 from eco.workspace import Workspace
@@ -92,6 +92,8 @@ def _date(value: str) -> datetime | None:
 
 def _clean(text: str) -> str:
     """Text the database can store: lone surrogates (from undecodable bytes) become U+FFFD."""
+    if text.isascii():
+        return text  # nothing to replace (most messages, names and paths)
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
@@ -281,8 +283,8 @@ def mine(
             elif needs:
                 verdict, functions, pairs = next(results)
                 finish(raw, verdict, functions, pairs, None)
-            else:
-                finish(raw, judge_code(CommitView(raw), ruleset, cheap, settings.mine_threshold), [], {}, None)
+            else:  # the code rules could not tip it (that is why it was not sent): decided as it stands
+                finish(raw, settle(cheap, settings.mine_threshold), [], {}, None)
 
     def finish(raw: RawCommit, verdict: Verdict | None, functions: list[str], pairs: dict[str, dict[str, Any]], skipped: str | None) -> None:
         if verdict is not None:
