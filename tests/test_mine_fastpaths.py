@@ -177,3 +177,22 @@ def test_settle_is_judge_code_when_the_code_rules_cannot_tip_it_and_parts_follow
     assert only_cheap.parts().deep == [] and not wants_code(cheap, only_cheap, -10.0)
     rules.rules = list(only_cheap.rules)  # a new list: the split is worked out again
     assert rules.parts().deep == []
+
+
+def test_dbapi_writer_fills_python_defaults_and_leaves_the_rest_to_sqlalchemy(tmp_path: Path) -> None:
+    stored = []
+    for i, drop in enumerate(["message", "skipped"]):  # message has a Python default, skipped has none
+        for core in (True, False):
+            db = tmp_path / f"{i}{core}" / "eco.db"
+            store = open_store(db)
+            try:
+                writer = CommitWriter(store.engine.dialect, store.repository(tmp_path).id, core=core)
+                rows = [{k: v for k, v in r.items() if k != drop} for r in _rows()]
+                with store.transaction() as session:
+                    writer.insert(session, rows)
+            finally:
+                store.close()
+            stored.append(_stored(db))
+    assert stored[0] == stored[1] and stored[2] == stored[3]
+    assert [r[3] for r in stored[1]] == ["", ""]  # message from its default
+    assert [r[10] for r in stored[3]] == [None, None]  # skipped left NULL
