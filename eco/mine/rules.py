@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from eco.code import functions_in_ranges
 from eco.errors import ConfigError
 from eco.mine.gitlog import BlobReader, FileDiff, RawCommit
-from eco.mine.pyfuncs import functions_near
+from eco.mine.pyfuncs import forget_nodes, functions_near
 from eco.resources import data_dir
 
 ENTRY_POINT_GROUP = "eco.mining_rules"
@@ -117,8 +117,11 @@ class CommitView:
     @cached_property
     def trailers(self) -> dict[str, list[str]]:
         """``Key: value`` lines of the last paragraph, keys lower-cased."""
-        paragraphs = [p for p in self.body.split("\n\n") if p.strip()]
         out: dict[str, list[str]] = {}
+        body = self.body
+        if ":" not in body:
+            return out  # every trailer line has a colon: most messages are done here
+        paragraphs = [p for p in body.split("\n\n") if p.strip()]
         if not paragraphs:
             return out
         lines = [ln for ln in paragraphs[-1].splitlines() if ln.strip()]
@@ -147,6 +150,7 @@ class CommitView:
         """Functions whose lines the diff touches, paired by qualified name across both sides."""
         if self._blobs is None:
             return []
+        forget_nodes()  # earlier commits' trees are not compared again
         out: list[FunctionChange] = []
         code_files = [f for f in self.files if f.language is not None and not f.binary and not f.submodule and f.hunks]
         contents = self._blobs.read_many([b for f in code_files for b in (f.old_blob, f.new_blob)])
@@ -176,6 +180,8 @@ class CommitView:
                         old_path=f.old_path if f.old_path != f.path else None,
                     )
                 )
+        # Keep the trees of the changed functions only: the shape comparison asks for those.
+        forget_nodes({c for fn in out for c in (fn.before, fn.after) if c is not None})
         return out
 
 
@@ -252,6 +258,28 @@ class RuleSet:
 
     def get(self, name: str) -> LoadedRule | None:
         return next((r for r in self.rules if r.name == name), None)
+
+    def parts(self) -> "_Parts":
+        """The rules split for judging, worked out once per rule list (judging runs per commit)."""
+        key = (id(self.rules), len(self.rules))
+        cached = self.__dict__.get("_parts")
+        if cached is None or cached[0] != key:
+            cheap = [lr for lr in self.rules if not lr.needs_code]
+            deep = [lr for lr in self.rules if lr.needs_code]
+            maxes = [max(0.0, lr.max_score) for lr in deep]
+            # what the deep rules after the i-th could still add, for each i
+            after = [sum(maxes[i + 1 :]) for i in range(len(deep))]
+            cached = (key, _Parts(cheap, deep, sum(maxes), after))
+            self.__dict__["_parts"] = cached
+        return cached[1]
+
+
+@dataclass
+class _Parts:
+    cheap: list[LoadedRule]
+    deep: list[LoadedRule]
+    deep_reach: float  # the most the code-reading rules can add together
+    reach_after: list[float]  # per deep rule: the most the deep rules after it can add
 
 
 def _is_rule(obj: Any) -> bool:
@@ -381,17 +409,17 @@ def judge_cheap(view: CommitView, rules: RuleSet, threshold: float | None = None
     """
     hits: list[tuple[str, RuleHit]] = []
     errors: list[tuple[str, str]] = []
-    for lr in rules.rules:
-        if not lr.needs_code:
-            _run(lr, view, hits, errors)
+    parts = rules.parts()
+    for lr in parts.cheap:
+        _run(lr, view, hits, errors)
     score = sum(h.score for _, h in hits)
-    deep = [lr for lr in rules.rules if lr.needs_code]
-    reach = sum(max(0.0, lr.max_score) for lr in deep)
+    deep = parts.deep
+    reach = parts.deep_reach
     if threshold is None or score + reach >= threshold:
         # Each pre-filter is told how much the commit still needs, so it can stop at its cheapest "no".
         got = 0.0
         for i, lr in enumerate(deep):
-            others = sum(max(0.0, o.max_score) for o in deep[i + 1 :])
+            others = parts.reach_after[i]
             need = None if threshold is None else threshold - score - got - others
             got += _reach(lr, view, need)
         reach = got
@@ -400,23 +428,29 @@ def judge_cheap(view: CommitView, rules: RuleSet, threshold: float | None = None
 
 def wants_code(verdict: Verdict, rules: RuleSet, threshold: float) -> bool:
     """Whether the code-reading rules could still tip the verdict (or the cheap ones already did)."""
-    deep = [r for r in rules.rules if r.needs_code]
-    if not deep:
+    parts = rules.parts()
+    if not parts.deep:
         return False
-    reach = verdict.reach if verdict.reach is not None else sum(max(0.0, r.max_score) for r in deep)
+    reach = verdict.reach if verdict.reach is not None else parts.deep_reach
     return verdict.score + reach >= threshold
 
 
 def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: float) -> Verdict:
     """Add the code-reading rules to a cheap verdict, and decide."""
+    if not wants_code(verdict, rules, threshold):
+        return settle(verdict, threshold)
     hits, errors = list(verdict.hits), list(verdict.errors)
-    ran = wants_code(verdict, rules, threshold)
-    if ran:
-        for lr in rules.rules:
-            if lr.needs_code:
-                _run(lr, view, hits, errors)
+    for lr in rules.parts().deep:
+        _run(lr, view, hits, errors)
     score = sum(h.score for _, h in hits)
-    return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=ran)
+    return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=True)
+
+
+def settle(verdict: Verdict, threshold: float) -> Verdict:
+    """A cheap verdict decided as it stands: what :func:`judge_code` gives when the code rules cannot tip it."""
+    hits, errors = list(verdict.hits), list(verdict.errors)
+    score = sum(h.score for _, h in hits)
+    return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=False)
 
 
 def judge(view: CommitView, rules: RuleSet, threshold: float) -> Verdict:
