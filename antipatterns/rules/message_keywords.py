@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from eco.mine.rules import CommitView, Rule, RuleHit
 
@@ -33,6 +34,11 @@ NEGATIVE = re.compile(
     re.I | re.X,
 )
 
+@lru_cache(maxsize=8)
+def _any_fragment(fragments: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(f) for f in sorted(fragments, key=lambda f: (-len(f), f))))
+
+
 class Phrases:
     """Alternatives, each with the lower-case fragments that any of its matches contains.
 
@@ -48,18 +54,24 @@ class Phrases:
         for need, source in parts:
             groups = need if need and isinstance(need[0], tuple) else (need,)
             self.parts.append((groups, re.compile(source, flags)))  # type: ignore[arg-type]
+        # Every fragment of the first group of every part: a text with none of them can match no part.
+        self.fragments = frozenset(f for groups, _ in self.parts for f in groups[0])
+        self.by_fragment = [(f, tuple(i for i, (groups, _) in enumerate(self.parts) if f in groups[0])) for f in sorted(self.fragments)]
+
+    def mentioned(self, lowered: str) -> bool:
+        """Whether the lower-cased text contains any fragment at all (most messages do not)."""
+        return _any_fragment(self.fragments).search(lowered) is not None
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         low = text.lower() if lowered is None else lowered
+        candidates: set[int] = set()
+        for fragment, indexes in self.by_fragment:
+            if fragment in low:
+                candidates.update(indexes)
         best: re.Match[str] | None = None
-        for groups, rx in self.parts:
-            for group in groups:
-                for fragment in group:
-                    if fragment in low:
-                        break
-                else:
-                    break  # a group with none of its fragments: this alternative cannot match
-            else:
+        for i in sorted(candidates):
+            groups, rx = self.parts[i]
+            if all(any(f in low for f in group) for group in groups[1:]):
                 m = rx.search(text)
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
@@ -100,7 +112,7 @@ STRONG = Phrases(
         (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?!:)\w"),
         (("lazy", "lazily"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import"),
         (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?imports?\b"),
-        (("start", "import", "load"), r"\b(?:reduce[sd]?|reducing|improve[sd]?|improving|lower(?:s|ed)?|cut)\s+(?:the\s+)?(?:start-?up|import|load(?:ing)?)\s+(?:time|cost|overhead)"),
+        ((("start", "import", "load"), ("time", "cost", "overhead")), r"\b(?:reduce[sd]?|reducing|improve[sd]?|improving|lower(?:s|ed)?|cut)\s+(?:the\s+)?(?:start-?up|import|load(?:ing)?)\s+(?:time|cost|overhead)"),
         (("redundant", "unnecessary", "unneeded", "needless", "repeated", "double", "duplicate", "superfluous", "wasted", "useless", "extra"),
          r"\b(?:skip|avoid|eliminat|prevent|sav)\w*\s+(?:an?\s+|the\s+|some\s+)?(?:redundant|unnecessary|unneeded|needless|repeated|double|duplicated?|superfluous|wasted|useless|extra)[- ]"
          r"(?:\S+\s+){0,3}?" + _WORK_NOUNS),
@@ -114,7 +126,7 @@ STRONG = Phrases(
         (("excessive", "unbounded", "exponential"), r"\b(?:excessive|unbounded|exponential)\s+(?:cpu|memory|ram|time|run\s*time)\b"),
         (("restor", "re-add", "readd", "re-enable", "reenable", "reintroduce", "re-introduce", "bring"),
          r"\b(?:restore|re-?add|re-?enable|reintroduce|re-introduce|bring\s+back)\w*\s+(?:the\s+)?(?:\w+\s+)?(?:cach\w*|memoi\w*|fast[- ]?paths?|optimi[sz]ations?|speedups?|gc\s+freeze)"),
-        (("cache", "lru", "memo"), r"\badd(?:s|ed|ing)?\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:cache|lru|memo(?:ization)?)\s+(?:for|to|of|on|in|around)\b"),
+        ((("cache", "lru", "memo"), ("add",)), r"\badd(?:s|ed|ing)?\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:cache|lru|memo(?:ization)?)\s+(?:for|to|of|on|in|around)\b"),
         ((("skip",), ("needed", "necessary", "required", "used")), r"\bskip\w*\b.*\b(?:if|when|unless)\s+(?:not\s+|un)(?:needed|necessary|required|used)\b"),
     ],
     re.I | re.X | re.M,
@@ -138,7 +150,7 @@ WEAK = Phrases(
         (("reduc",), r"\breduce[sd]?\s+(?:memory|allocations?|time|calls|copies|work|overhead|cost)"),
         (("o(",), r"\bO\(1\) | \bO\(n\) | \bO\(log"),
         (("constant", "linear"), r"\bconstant[- ]time\b | \blinear[- ]time\b"),
-        (("set", "dict", "deque", "heap", "generator", "join", "counter"),
+        ((("set", "dict", "deque", "heap", "generator", "join", "counter"), ("use", "using", "switch")),
          r"\b(?:use|using|switch\s+to)\s+(?:a\s+)?(?:set|frozenset|dict|deque|heapq?|generator|join|counter)\b"),
         ((("only", "defer", "lazily"), ("needed", "necessary", "required", "used")),
          r"\b(?:only|defer\w*|lazily)\b.*\b(?:if|when|until)\s+(?:actually\s+|really\s+)?(?:needed|necessary|required|used)\b"),
@@ -222,6 +234,8 @@ class MessageKeywords(Rule):
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS]
         lowered = message.lower()
+        if not (STRONG.mentioned(lowered) or WEAK.mentioned(lowered)):
+            return None
         if STRONG.search(message, lowered) is None and WEAK.search(message, lowered) is None:
             return None  # most commits: no need to strip look-alike phrases first
         subject = NEGATIVE.sub(" ", commit.subject)
