@@ -158,7 +158,6 @@ WEAK = Phrases(
         (("gc",), r"\bgc\b"),
         (("garbage",), r"\bgarbage[- ]collect\w*"),
         (("weak",), r"\bweak[- ]?ref\w*"),
-        (("batch",), r"\bbatch(?:es|ed|ing)?\b"),
         (("parallel",), r"\bin\s+parallel\b | \bparallel(?:ize|ise|ized|ised|ism)\b"),
         (("without",), r"\bwithout\s+(?:re-?)?(?:running|spawning|calling|creating|building|copying|loading|importing|parsing|allocating|sorting|scanning)\b"),
         (("unless",), r"\b(?:do\s+not|don'?t|never)\s+(?:re-?)?(?:call|comput|build|creat|run|load|pars|import|fetch|read|copy|sort|scan|walk|recomput)\w*\b.*\bunless\b"),
