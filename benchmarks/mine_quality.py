@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             # Every window but the newest blind round has had its errors read while the rules were tuned: those are
             # tuning windows now, whatever they were when labelled (RESULTS.md keeps each round's score at its freeze).
             unseen = labels_file.stem.endswith(UNSEEN_SUFFIX)
-            label = owner_name + (f" ({UNSEEN_SUFFIX}, unseen)" if unseen else "")
+            label = f"{owner_name} (`{labels_file.stem}`{', unseen' if unseen else ''})"
             clear = {s: t for s, t in truth.items() if not (t and data["labels"][s]["reason"].startswith("hard:"))}
             results.append((label, score(truth, full), score(truth, base), score(clear, full), unseen))
             for s, t in truth.items():
