@@ -88,6 +88,12 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         # a subject that hints plus a body that says speed are two signals
         ("Avoid building the flow dict\n\nThis makes every call about 2x faster.", 1.0),
         ("Use cache for DictExpr\n\nFaster type checking.", 0.5),  # "cache" in a subject is too often a component
+        ("Fix catastrophic backtracking in Lua lexer lookaheads", 1.0),
+        ("Backend fastpath", 1.0),
+        ("Python lexer: add support for lazy imports in 3.15", 0.5),  # a feature whose name has a speed word
+        ("Support query optimization with Dask expression arrays", 0.5),
+        ("Disable bottleneck by default", None),  # bottleneck, the package
+        ("*: Use set literals and comprehensions where applicable", None),
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:

@@ -24,6 +24,9 @@ NEGATIVE = re.compile(
   | \brevert(?:s|ed)?\b.*
   | \bcach\w*\s+(?:of\s+)?(?:wheels|pip|dependencies|deps|node_modules|docker\s+layers|virtualenvs?|venvs?)\b
   | \b(?:typo|spelling|grammar)\b
+  | \b(?:disabl|enabl|use|using|with|without|requir|install|optional|upgrad|pin|import)\w*\s+(?:the\s+)?bottleneck\b
+  | \bbottleneck\s+(?:dtypes?|versions?|package|library|module|backend|by\s+default|is\s+(?:not\s+)?installed|>=|==|<)
+  | \b(?:set|dict|list)\s+(?:literals?|comprehensions?|displays?)\b
   | \boptimi[sz]ation\.\w+ | \boptimi[sz]ation\s+(?:phase|level|option|setting|problem|objective|target)s?\b
   | \b(?:add|update|improve|fix|clarify)\w*\s+(?:a\s+|the\s+)?(?:comments?|docs?|docstrings?|notes?|documentation)\s+(?:about|on|for|of)\b.*
   | (?:no|without)\s+(?:a\s+)?(?:performance|perf)\s+(?:impact|change|difference|penalty)
@@ -92,7 +95,7 @@ STRONG = Phrases(
     [
         (("speed",), r"\bspeed(?:s|ed)?[- ]up\b | \bspeedup\b | \b(?:some|various|minor|small|several|more|big|major|\d+)\s+speedups\b | \bspeedups\s+(?:for|of|in|to)\b"),
         (("sped",), r"\bsped[- ]up\b"),
-        (("fast",), r"\bfaster\b | \bfast[- ]paths?\b"),
+        (("fast",), r"\bfaster\b | \bfast[- ]?paths?\b"),
         (("hoist",), r"\bhoist(?:s|ed|ing)?\b"),
         (("vectori",), r"\bvectori[sz](?:e|es|ed|ing|ation)\b"),
         (("memory",), r"\bmemory\s+(?:usage|consumption|footprint|efficien\w*|use|overhead|pressure)\b"),
@@ -101,6 +104,7 @@ STRONG = Phrases(
         (("slots",), r"\b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b"),
         (("perf",), r"\bperformances?\b | \bperf\b"),
         (("quadratic",), r"\bquadratic\b"),
+        (("backtrack", "redos"), r"\b(?:catastrophic|runaway|exponential|excessive|super-?linear)\s+(?:regex\s+)?backtracking\b | \bredos\b"),
         (("o(",), r"\bO\(n\s*(?:\^|\*\*)?\s*2\) | O\(n²\)"),
         (("bottleneck",), r"\bbottlenecks?\b"),
         (("hot",), r"\bhot[- ]?(?:path|loop|spot)s?\b"),
@@ -110,7 +114,7 @@ STRONG = Phrases(
         (("quick",), r"\bquicker\b"),
         (("exponential",), r"\bexponential\s+(?:time|blow)"),
         (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?!:)\w"),
-        (("lazy", "lazily"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import"),
+        (("lazy", "lazily", "deferred", "delayed"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
         (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?imports?\b"),
         ((("start", "import", "load"), ("time", "cost", "overhead")), r"\b(?:reduce[sd]?|reducing|improve[sd]?|improving|lower(?:s|ed)?|cut)\s+(?:the\s+)?(?:start-?up|import|load(?:ing)?)\s+(?:time|cost|overhead)"),
         (("redundant", "unnecessary", "unneeded", "needless", "repeated", "double", "duplicate", "superfluous", "wasted", "useless", "extra"),
@@ -154,6 +158,7 @@ WEAK = Phrases(
          r"\b(?:use|using|switch\s+to)\s+(?:a\s+)?(?:set|frozenset|dict|deque|heapq?|generator|join|counter)\b"),
         ((("only", "defer", "lazily"), ("needed", "necessary", "required", "used")),
          r"\b(?:only|defer\w*|lazily)\b.*\b(?:if|when|until)\s+(?:actually\s+|really\s+)?(?:needed|necessary|required|used)\b"),
+        (("inline", "local"), r"\b(?:inline|local)\s+imports?\b"),
         (("lru",), r"\blru\b"),
         (("gc",), r"\bgc\b"),
         (("garbage",), r"\bgarbage[- ]collect\w*"),
@@ -180,6 +185,9 @@ CHANGELOG_PATH = re.compile(
 _PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts)$")
 _NOT_PRODUCT = re.compile(r"(?:^|/)(?:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$")
 _RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|changelog|towncrier)\b", re.I)
+# A subject that opens with "Support ..." or "Add support for ..." names a feature ("Support lazy imports" syntax,
+# "Support query optimization with Dask arrays"): its speed words describe the feature, not a fix.
+_SUPPORT_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?)\b", re.I)
 # A subject that announces new support explains a note's speed words ("lazy imports" syntax) as a feature.
 _NEW_SUPPORT = re.compile(r"\b(?:add(?:s|ed|ing)?\s+(?:\w+\s+)?support|support\s+(?:for|of)|new\s+feature)\b", re.I)
 _FILE_HEADER = re.compile(rb"^diff --git a/.*? b/(.*)$", re.M)
@@ -241,6 +249,8 @@ class MessageKeywords(Rule):
         body = commit.body[:MAX_MESSAGE_CHARS]
         body = NEGATIVE.sub(" ", "\n".join(ln for ln in body.splitlines() if not ln.lstrip().startswith(("Signed-off-by", "Co-authored-by", "(cherry picked"))))
         m = STRONG.search(subject)
+        if m and _SUPPORT_SUBJECT.search(commit.subject):
+            return RuleHit(0.5, f"subject says {m.group(0).strip()!r}, but it announces support for something")
         if m:
             return RuleHit(1.0, f"subject says {m.group(0).strip()!r}")
         weak = WEAK.search(subject)
