@@ -32,7 +32,7 @@ from eco.workspace import open_workspace  # noqa: E402
 
 # Label files whose stem ends with this were labelled blind (the labeller never ran eco or read its rules) and their
 # errors have not been read yet: their pooled score is the honest estimate on unseen histories. Bump it each round.
-UNSEEN_SUFFIX = "blind6"
+UNSEEN_SUFFIX = "blind7"
 
 
 def predictions(repo: Path, rev: str | None, rules: RuleSet, max_commits: int | None = None) -> dict[str, dict]:

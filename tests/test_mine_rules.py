@@ -94,6 +94,9 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Support query optimization with Dask expression arrays", 0.5),
         ("Disable bottleneck by default", None),  # bottleneck, the package
         ("*: Use set literals and comprehensions where applicable", None),
+        ("Cache `ModelPrivateAttr.default_factory_takes_validated_data` property", 1.0),
+        ("cache clear: make cache name optional", 0.5),  # "cache clear:" names a command
+        ("Avoid exponential core schema traversal", 1.0),
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:
