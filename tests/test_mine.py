@@ -314,3 +314,21 @@ def test_code_worker_and_inline_judging_give_the_same_rows(tmp_path: Path) -> No
     assert results[0] == results[1]
     assert [r["sha"] for r in results[0][0]] == shas[::-1]  # history order, newest first, in both modes
     assert results[0][2] >= 1 and results[0][1]
+
+
+def test_an_unreadable_object_costs_its_commit_not_the_rest_of_the_history(tmp_path: Path) -> None:
+    """A damaged object store (or a partial clone without its promisor) stops `git log -p` inside one diff."""
+    root = new_repo(tmp_path)
+    oldest = commit(root, "init", {"pkg/core.py": BEFORE_FIND})
+    fix = commit(root, "Speed up find", {"pkg/core.py": AFTER_FIND})
+    damaged = commit(root, "Add data", {"pkg/data.py": "TABLE = [1, 2, 3]\n"})
+    newest = commit(root, "Add option", {"pkg/opt.py": "def opt():\n    return 1\n"})
+    blob = git(root, "rev-parse", f"{damaged}:pkg/data.py").strip()
+    (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # the one blob only this commit's diff needs
+    with open_workspace(root) as ws:
+        rows: list[dict] = []
+        summary = mine(ws, on_commit=rows.append)
+    assert [r["sha"] for r in rows] == [newest, damaged, fix, oldest]
+    assert rows[1]["skipped"].startswith("unreadable object") and rows[1]["perf"] is False
+    assert summary.skipped == {"unreadable object in its diff": 1}
+    assert rows[2]["perf"] is True and "find" in " ".join(rows[2]["functions"])  # older history still mined

@@ -295,15 +295,88 @@ def stream_commits(
 
     Commits whose SHA is in ``skip`` are yielded with an empty diff and ``skipped="known"`` so
     the caller can count them without paying for them.
+
+    A history with an object git cannot read (a damaged pack, a partial clone without its
+    promisor) stops ``git log`` in the middle of one commit's diff. That commit is yielded with no
+    diff, marked skipped, and a new ``git log`` carries on with the commits after it (named on its
+    stdin), so one bad blob costs one commit rather than the rest of the history.
     """
     shallow = shallow_boundary(repo)
-    proc = repo.git.execute(["git", *log_args(rev_range, since)], as_process=True, with_stdout=True)
-    stdout = proc.proc.stdout if hasattr(proc, "proc") else proc.stdout
+    args = log_args(rev_range, since)
+    remaining: list[str] | None = None  # after a damaged commit: the commits still to show, in order
+    while True:
+        last_sha: str | None = None
+        failure: str | None = None
+        damaged: RawCommit | None = None
+        for commit, error in _one_log(repo, args, shallow, max_diff_bytes, skip, remaining):
+            if error is None:
+                assert commit is not None
+                last_sha = commit.sha
+                yield commit
+                continue
+            if not _UNREADABLE.search(error):
+                raise RepoError(f"{repo.working_dir}: git log failed: {error}")
+            failure, damaged = error, commit
+        if failure is None:
+            return
+        if remaining is None:
+            remaining = _rev_list(repo, rev_range, since)
+        start = remaining.index(last_sha) + 1 if last_sha is not None and last_sha in remaining else 0
+        if start >= len(remaining):
+            return
+        bad = remaining[start]
+        if damaged is None or damaged.sha != bad:
+            damaged = RawCommit(bad, [], "", "", "", b"")  # git died before its header: only the SHA is known
+        damaged.diff, damaged.diff_size = b"", 0
+        damaged.skipped = f"unreadable object in its diff: {failure}"
+        yield damaged
+        remaining = remaining[start + 1 :]
+        if not remaining:
+            return
+
+
+_UNREADABLE = re.compile(r"unable to read|bad object|invalid object|missing (?:blob|tree|object)|object file .* is (?:empty|corrupt)|loose object .* is corrupt|packfile .* cannot be accessed", re.I)
+
+
+def _rev_list(repo: git.Repo, rev_range: str | None, since: str | None) -> list[str]:
+    """The commits ``git log`` shows for these arguments, in its order, without diffs (no blob is read)."""
+    args = ["rev-list", *([f"--since={since}"] if since else []), rev_range or "HEAD", "--"]
+    out = repo.git.execute(["git", *args], with_extended_output=False)
+    return str(out).split()
+
+
+def _one_log(
+    repo: git.Repo,
+    args: list[str],
+    shallow: set[str],
+    max_diff_bytes: int,
+    skip: set[str] | frozenset[str],
+    only: list[str] | None,
+) -> Iterator[tuple[RawCommit | None, str | None]]:
+    """One ``git log`` process: ``(commit, None)`` for each whole commit, then ``(last, error)`` if git failed.
+
+    The last commit is held back until git exits, because a failure cuts its diff short. With ``only``,
+    git shows exactly those commits, in that order (``--no-walk=unsorted --stdin``).
+    """
+    if only is not None:
+        cut = args.index("--")
+        args = [a for a in args[: cut - 1]] + ["--no-walk=unsorted", "--stdin", "--"]
+        istream = subprocess.PIPE
+    else:
+        istream = None
+    proc = repo.git.execute(["git", *args], as_process=True, with_stdout=True, istream=istream)
     p = getattr(proc, "proc", proc)
+    stdout = p.stdout
+    if only is not None:
+        _feed(p, only)
     _widen_pipe(stdout)
+    held: RawCommit | None = None
     finished = False
     try:
-        yield from _cut(stdout, max_diff_bytes, shallow, skip)
+        for commit in _cut(stdout, max_diff_bytes, shallow, skip):
+            if held is not None:
+                yield held, None
+            held = commit
         finished = True
     finally:
         try:
@@ -312,9 +385,30 @@ def stream_commits(
             if p.poll() is None:
                 p.kill()
             p.wait()
-    if finished and p.returncode != 0:
-        err = (p.stderr.read() if p.stderr is not None else b"").decode("utf-8", "replace").strip().splitlines()
-        raise RepoError(f"{repo.working_dir}: git log failed: {err[0] if err else f'exit status {p.returncode}'}")
+    if not finished:
+        return
+    if p.returncode == 0:
+        if held is not None:
+            yield held, None
+        return
+    err = (p.stderr.read() if p.stderr is not None else b"").decode("utf-8", "replace").strip().splitlines()
+    message = next((ln for ln in err if ln.startswith(("fatal:", "error:"))), err[0] if err else f"exit status {p.returncode}")
+    yield held, message  # type: ignore[misc]
+
+
+def _feed(p: subprocess.Popen, shas: list[str]) -> None:  # type: ignore[type-arg]
+    """Write the commit list to git's stdin from a thread, so a long list cannot deadlock against its output."""
+    import threading
+
+    def write() -> None:
+        try:
+            assert p.stdin is not None
+            p.stdin.write(("\n".join(shas) + "\n").encode())
+            p.stdin.close()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+
+    threading.Thread(target=write, daemon=True).start()
 
 
 PIPE_BYTES = 1 << 20  # git may run this far ahead of the parser (Linux caps it at /proc/sys/fs/pipe-max-size)

@@ -346,7 +346,7 @@ def mine(
                     summary.merges += 1
                     skipped = "merge commit: judged through the commits it merges"
                 elif skipped:
-                    summary.skipped[skipped.split(":")[0] if "shallow" in skipped else "diff larger than max_diff_bytes"] += 1
+                    summary.skipped[skipped.split(":")[0] if ("shallow" in skipped or skipped.startswith("unreadable")) else "diff larger than max_diff_bytes"] += 1
                 if skipped:
                     window.append((raw, None, skipped, False))
                 else:
