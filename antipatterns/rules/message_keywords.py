@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from eco.mine.rules import CommitView, Rule, RuleHit
 
@@ -37,11 +36,6 @@ NEGATIVE = re.compile(
     re.I | re.X,
 )
 
-@lru_cache(maxsize=8)
-def _any_fragment(fragments: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(f) for f in sorted(fragments, key=lambda f: (-len(f), f))))
-
-
 class Phrases:
     """Alternatives, each with the lower-case fragments that any of its matches contains.
 
@@ -60,10 +54,11 @@ class Phrases:
         # Every fragment of the first group of every part: a text with none of them can match no part.
         self.fragments = frozenset(f for groups, _ in self.parts for f in groups[0])
         self.by_fragment = [(f, tuple(i for i, (groups, _) in enumerate(self.parts) if f in groups[0])) for f in sorted(self.fragments)]
+        self._any = re.compile("|".join(re.escape(f) for f in sorted(self.fragments, key=lambda f: (-len(f), f))))
 
     def mentioned(self, lowered: str) -> bool:
         """Whether the lower-cased text contains any fragment at all (most messages do not)."""
-        return _any_fragment(self.fragments).search(lowered) is not None
+        return self._any.search(lowered) is not None
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         low = text.lower() if lowered is None else lowered

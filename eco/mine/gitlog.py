@@ -360,7 +360,7 @@ def _one_log(
     """
     if only is not None:
         cut = args.index("--")
-        args = [a for a in args[: cut - 1]] + ["--no-walk=unsorted", "--stdin", "--"]
+        args = [*args[: cut - 1], "--no-walk=unsorted", "--stdin", "--"]  # the revision range gives way to the list
         istream = subprocess.PIPE
     else:
         istream = None
