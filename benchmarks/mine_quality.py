@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show-errors", action="store_true", help="list every false positive and false negative of the tuning windows")
     ap.add_argument("--show-unseen-errors", action="store_true",
                     help=f"also list those of the {'/'.join('*' + u for u in UNSEEN_SUFFIXES)} windows (after which they are tuning windows)")
+    ap.add_argument("--only", metavar="GLOB", default="*",
+                    help="score only the label files whose stem matches (e.g. '*blind9'); the sample history runs with '*' alone")
     args = ap.parse_args(argv)
     builtin = load_rules()
     keywords = RuleSet([r for r in builtin.rules if r.name == "message-keywords"])
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="eco-quality-") as tmp:
         sample = ROOT / "sample_repo"
-        if (sample / "build_history.py").is_file():
+        if (sample / "build_history.py").is_file() and args.only == "*":
             dest = Path(tmp) / "sample"
             subprocess.run([sys.executable, str(sample / "build_history.py"), str(dest)], check=True, capture_output=True)
             gt = tomllib.loads((sample / "GROUND_TRUTH.toml").read_text())
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             truth = {s: (s in perf or r["subject"] in perf or any(s.startswith(p) for p in perf)) for s, r in full.items()}
             results.append(("sample history", score(truth, full), score(truth, predictions(dest, None, keywords)), score(truth, full), False))
             errors += [f"sample {'FP' if full[s]['perf'] else 'FN'} {s[:10]} {full[s]['subject']}" for s, t in truth.items() if t != full[s]["perf"]]
-        for labels_file in sorted((ROOT / "benchmarks" / "labels").glob("*.toml")):
+        for labels_file in sorted((ROOT / "benchmarks" / "labels").glob(f"{args.only}.toml")):
             data = tomllib.loads(labels_file.read_text())
             owner_name = data["project"]
             mirror = args.mirror_root / owner_name.replace("/", "+") / "repo"
