@@ -95,10 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import pydriller  # noqa: F401
 
+        if args.pydriller_commits <= 0:
+            raise ImportError  # asked not to run it
         p = run([sys.executable, "-c", PYDRILLER, str(dest), str(args.pydriller_commits)])
         rows.append((f"PyDriller ({args.pydriller_commits} commits)", args.pydriller_commits, p))
     except ImportError:
-        print("PyDriller is not installed; skipped", file=sys.stderr)
+        print("PyDriller skipped (not installed, or --pydriller-commits 0)", file=sys.stderr)
     git_wall = (g["wall"] + g2["wall"]) / 2  # type: ignore[operator]
     git_cpu = (g["cpu"] + g2["cpu"]) / 2  # type: ignore[operator]
     print(f"history: {total} commits, `git log -p` output {int(size) / 1e6:.0f} MB; machine: {os.cpu_count()} CPUs, "

@@ -97,6 +97,24 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Cache `ModelPrivateAttr.default_factory_takes_validated_data` property", 1.0),
         ("cache clear: make cache name optional", 0.5),  # "cache clear:" names a command
         ("Avoid exponential core schema traversal", 1.0),
+        # laziness and avoided work stated without the usual words
+        ("Build the prompt style on first use", 1.0),
+        ("Import `sqlite3` on first use rather than at `core.history` import", 1.0),
+        ("Fix crash on first use of the cache", 0.5),  # "on first use" without deferred work: only "cache" hints
+        ("Keep pygments off IPython's startup path", 1.0),
+        ("Use CFFI's out-of-line mode for import time reductions on Windows", 1.0),
+        ("Avoid importing `logging` just for two level constants", 1.0),
+        ("Avoid evaluating properties just for the api type", 1.0),
+        ("avoid instantiating a potentially very large arange in `take`", 1.0),
+        ("Consolidate block fetch requests.", 1.0),
+        ("localfs: reduce stats calls during info", 1.0),
+        ("fix backtracking hang in hstore literal parser", 1.0),
+        ("Detect argcomplete with `find_spec` instead of importing it", 0.5),
+        # speed words that name a place, a test or a docstring
+        ("Raise TTLibError on recursive components in recalcBounds fast path", None),
+        ("fix(optimizer)!: stop optimizing OR-conditioned joins and anti joins", None),
+        ("Split slow valgrind tests in four batches", None),
+        ("Improve memory channel docstrings", None),
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:
@@ -113,6 +131,9 @@ def test_message_keywords(builtin: RuleSet, message: str, expected: float | None
         ("Rework loop\n\nStartup went from 120 ms to 40 ms.", True),
         ("Rework loop\n\nA speedup of 35% on the benchmark.", True),
         ("fix: handle empty input", False),
+        ("Fix buffer aliasing\n\nUncompressed writes went from ~23 ms to ~39 ms.", False),  # slower: a cost, not a result
+        ("Rework loop\n\nThe build went from 1,200 ms to 400 ms.", True),
+        ("Rework loop\n\nPeak memory from 10 MB to 20 MB.", False),
         ('Revert "perf: new tokenizer"', False),
     ],
 )
@@ -134,6 +155,8 @@ def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:
     assert score_of(builtin, "non-code-only", view("Speed up tests", ("tests/test_a.py", "conftest.py"))) == -3.0
     assert score_of(builtin, "non-code-only", view("faster", (".github/workflows/ci.yml", "docs/index.rst", "pyproject.toml"))) == -3.0
     assert score_of(builtin, "non-code-only", view("faster", ("pkg/core.py", "tests/test_core.py"))) is None
+    # projects that capitalise their folders (fontTools' Tests/, CPython's Doc/)
+    assert score_of(builtin, "non-code-only", view("Add tests for the merge optimization", ("Tests/feaLib/builder_test.py", "Doc/index.rst"))) == -3.0
     v = view("Speed up the test suite", ("tests/test_a.py",))
     assert judge(v, load_rules(), 1.0).perf is False
 
@@ -354,6 +377,24 @@ def test_changelog_entry_added_with_product_code(builtin: RuleSet, message: str,
     assert score_of(builtin, "message-keywords", _with_changelog(message, entry, removed, code)) == expected
 
 
+@pytest.mark.parametrize(
+    "message, entry, notes, expected",
+    [
+        # filed as a bug fix, "fast path" says where the bug was
+        ("Gate fused sync paths on store capability", ["The fast path now checks the store."], "changes/4206.bugfix.md", 0.5),
+        ("fix: apply outer codecs on partial reads", ["The fast paths now apply outer codecs."], "changes/4202.misc.md", 0.5),
+        # a bug fix whose note says what got faster is still one
+        ("Fix #2931.", ["Fix catastrophic backtracking in looks_like_xml."], "changes/2931.bugfix.md", 1.0),
+        ("Apply outer codecs", ["The fast paths now apply outer codecs."], "changes/4202.feature.md", 1.0),
+        ("Do not recheck parent directories", ["Improve install performance by creating parent directories once."], "news/12782.bugfix.rst", 1.0),
+        # reverting an optimisation is not one
+        ("fix: revert an illusory performance gain that broke debuggers", ["Reverted a performance change."], "CHANGES/1420.misc.rst", None),
+    ],
+)
+def test_changelog_entry_of_a_bug_fix_or_revert(builtin: RuleSet, message: str, entry: list[str], notes: str, expected: float | None) -> None:
+    assert score_of(builtin, "message-keywords", _with_changelog(message, entry, notes=notes)) == expected
+
+
 def test_changelog_entry_in_a_changelog_file_counts_too(builtin: RuleSet) -> None:
     v = _with_changelog("Tweak gc", ["- Faster scrolling: less time spent in garbage collection"], notes="CHANGELOG.md")
     assert score_of(builtin, "message-keywords", v) == 1.0
@@ -393,3 +434,70 @@ def test_a_cache_added_to_a_new_helper_supports_a_hinting_message(tmp_path: Path
     row = next(r for r in rows if r["sha"] == sha)
     assert row["perf"] is perf, row
     assert "static-shapes" in row["rules"]  # the cache is seen either way; alone it is not enough
+
+
+LAZY_BEFORE = """import locale
+import mimetypes
+
+import helpers
+
+
+def encoding():
+    return locale.getpreferredencoding()
+
+
+def guess(name):
+    return mimetypes.guess_type(name)[0]
+"""
+LAZY_AFTER = """import helpers
+
+
+def encoding():
+    import locale
+
+    return locale.getpreferredencoding()
+
+
+def guess(name):
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0]
+"""
+OPTIONAL_AFTER = """try:
+    import locale
+except ImportError:
+    locale = None
+import mimetypes
+
+import helpers
+
+
+def encoding():
+    return locale.getpreferredencoding()
+
+
+def guess(name):
+    return mimetypes.guess_type(name)[0]
+"""
+
+
+@pytest.mark.parametrize(
+    "subject, after, perf",
+    [
+        ("Defer `locale` and `mimetypes` to their use sites", LAZY_AFTER, True),
+        ("Keep locale off the import path\n\nImported lazily, when first needed.", LAZY_AFTER, True),
+        ("Move imports into functions", LAZY_AFTER, False),  # the message gives no reason
+        ("Defer imports to break a circular import", LAZY_AFTER, False),  # another reason
+        ("Defer the locale import", OPTIONAL_AFTER, False),  # a module-level try block is not a function
+    ],
+)
+def test_deferred_imports_need_the_moved_import_and_a_lazy_message(tmp_path: Path, subject: str, after: str, perf: bool) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/util.py": LAZY_BEFORE})
+    sha = commit(root, subject, {"pkg/util.py": after})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append)
+    row = next(r for r in rows if r["sha"] == sha)
+    assert row["perf"] is perf, row
+    assert ("deferred-imports" in row["rules"]) is perf

@@ -32,6 +32,10 @@ NEGATIVE = re.compile(
   | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)
   | (?:cache|caching)\s+(?:invalidation|bug|corruption|poisoning|stale)
   | (?:clear|flush|purge|reset|invalidate)s?\s+(?:the\s+)?cache
+  | \b(?:in|on|from|inside|within|through)\s+(?:the\s+|a\s+|its\s+)?(?:[\w.`()'-]+\s+){0,2}?fast[- ]?paths?\b
+  | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
+  | \bslow\s+(?:\S+\s+){0,2}?tests?\b
+  | \b(?:improve|update|fix|clarify|expand|add|rewrite|tweak|polish|document)\w*\s+(?:\S+\s+){0,3}?(?:docstrings?|docs|documentation|comments?|type\s+hints|annotations|error\s+messages?|typing)\s*(?:\(\#\d+\))?\s*$
     """,
     re.I | re.X,
 )
@@ -99,7 +103,8 @@ STRONG = Phrases(
         (("slots",), r"\b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b"),
         (("perf",), r"\bperformances?\b | \bperf\b"),
         (("quadratic",), r"\bquadratic\b"),
-        (("backtrack", "redos"), r"\b(?:catastrophic|runaway|exponential|excessive|super-?linear)\s+(?:regex\s+)?backtracking\b | \bredos\b"),
+        (("backtrack", "redos"), r"\b(?:catastrophic|runaway|exponential|excessive|super-?linear)\s+(?:regex\s+)?backtracking\b | \bredos\b"
+         r" | \bbacktracking\s+(?:hang|blow-?ups?|explosion|slowdown)s?\b"),
         (("o(",), r"\bO\(n\s*(?:\^|\*\*)?\s*2\) | O\(n²\)"),
         (("bottleneck",), r"\bbottlenecks?\b"),
         (("hot",), r"\bhot[- ]?(?:path|loop|spot)s?\b"),
@@ -108,6 +113,19 @@ STRONG = Phrases(
         (("optimi",), r"\boptimi[sz](?:e|es|ed|ing|ation|ations)\b"),
         (("quick",), r"\bquicker\b"),
         (("exponential",), r"\bexponential\s+(?:\w+\s+){0,2}?(?:time|blow\w*|traversal|growth|complexity|search|recursion|runtime)\b | \bavoid\w*\s+(?:an?\s+)?exponential\b"),
+        (("avoid",), r"\bavoid\w*\s+(?:re-?)?" + _WORK_VERBS + r"\w*\s+(?:\S+\s+){0,5}?just\s+(?:for|to)\b"),
+        ((("avoid",), ("huge", "large", "big", "giant", "massive", "enormous", "entire", "whole", "full")),
+         r"\bavoid\w*\s+(?:re-?)?(?:" + _WORK_VERBS[3:-1] + r"|materiali[sz]|expand|download)\w*\s+(?:\S+\s+){0,3}?(?:huge|large|big|giant|massive|enormous|entire|whole|full)\b"),
+        (("first use", "first access", "first call", "first request", "first render", "first need"),
+         r"\b(?:build|creat|comput|import|load|initiali[sz]|construct|instantiat|open|read|fetch|resolv|compil|render|set\s+up|mak)\w*\s+(?:\S+\s+){0,4}?"
+         r"(?:on|at|until)\s+first[ ](?:use|access|call|request|render|need)\b"),
+        (("startup", "start-up"), r"\bstart-?up\s+(?:path|time|cost|overhead|latency|speed)\b"),
+        (("time reduction", "time improvement", "time saving", "time win", "time regression"),
+         r"\b(?:import|start-?up|load(?:ing)?)[- ]time[ ](?:reductions?|improvements?|savings?|wins?|regressions?)\b"),
+        ((("consolidat", "coalesc", "bundl"), ("request", "fetch", "call", "quer", "round", "read", "write", "syscall")),
+         r"\b(?:consolidat|coalesc|bundl)\w*\s+(?:\S+\s+){0,3}?(?:requests|fetch(?:es)?|calls|queries|round[- ]trips|reads|writes|syscalls)\b"),
+        ((("reduc",), ("call", "request", "round", "quer", "allocation", "cop", "lookup", "stat")),
+         r"\breduc\w*\s+(?:the\s+)?(?:number\s+of\s+)?(?:\S+\s+){0,2}?(?:calls|syscalls|requests|round[- ]trips|queries|allocations|copies|lookups|stats)\b"),
         (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?![^\s:]*:)[`']?\w"),
         (("lazy", "lazily", "deferred", "delayed"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
         (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?imports?\b"),
@@ -164,7 +182,12 @@ WEAK = Phrases(
         (("lazy", "lazily"), r"\blazy\b | \blazily\b"),
         (("early",), r"\bearly\s+(?:break|exit|return|termination|stop|out|bail)\w*"),
         (("short",), r"\bshort[- ]?circuit\w*"),
-        (("avoid",), r"\bavoid(?:s|ed|ing)?\s+(?:re-?)?(?:build|creat|construct|materiali[sz]|instantiat|walk|visit|travers|evaluat|expand|serializ|deserializ|format|render|recount)\w*"),
+        (("avoid",), r"\bavoid(?:s|ed|ing)?\s+(?:re-?)?(?:build|creat|construct|materiali[sz]|instantiat|walk|visit|travers|evaluat|expand|serializ|deserializ|format|render|recount|import)\w*"),
+        (("instead of importing", "instead of loading", "instead of spawning", "instead of copying", "instead of downloading",
+          "instead of reading", "instead of re-reading", "instead of rereading", "instead of parsing"),
+         r"\binstead[ ]of[ ](?:importing|loading|spawning|copying|downloading|re-?reading|parsing)\b"),
+        ((("stop", "avoid", "skip", "don't", "dont", "do not", "no longer"), ("every",)),
+         r"\b(?:stop|avoid|skip|don'?t|do\s+not|no\s+longer)\w*\s+(?:\S+\s+){0,5}?(?:before|after|for|on|in|per)\s+every\s+\w+"),
     ],
     re.I | re.X,
 )
@@ -178,7 +201,22 @@ CHANGELOG_PATH = re.compile(
     re.I,
 )
 _PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts)$")
-_NOT_PRODUCT = re.compile(r"(?:^|/)(?:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$")
+_NOT_PRODUCT = re.compile(r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$")
+# Imports deferred to break a cycle are deferred for correctness, not start-up time.
+_IMPORT_CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)
+_REVERT = re.compile(r"\brevert", re.I)
+# A note filed as a bug fix, or the note of a commit whose subject says it fixes something, uses some speed words
+# (fast path, vectorized, optimized, performance) to say where the bug was ("the fast path now checks ...") as
+# often as to say what got faster, unless the note also says "improve performance", "performance regression",
+# "optimize X"; "faster", "catastrophic backtracking" and the like always say what got faster.
+_BUGFIX_NOTE = re.compile(r"(?:^|/|\.)(?:bug|bugs|bugfix|bugfixes|fix|fixes|fixed)(?:\.|/)", re.I)
+_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|^perf(?:ormance)?s?$", re.I)  # words that can say where the bug was
+_PURPOSE = re.compile(
+    r"\b(?:improv\w*|better|boost\w*|increas\w*|enhanc\w*)\s+(?:\S+\s+){0,4}?(?:performance|perf|speed|efficiency)\b"
+    r"|\b(?:performance|speed)\s+(?:improvements?|regressions?|boost|gains?|issues?|problems?|fix(?:es)?)\b|\boptimi[sz]e[sd]?\s+(?!the\s+fast)\w",
+    re.I,
+)
+_FIX_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fix(?:\([^)]*\))?!?:|fix(?:es|ed)?\b|bug\s*fix)", re.I)
 _RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|changelog|towncrier)\b", re.I)
 # A subject that opens with "Support ..." or "Add support for ..." names a feature ("Support lazy imports" syntax,
 # "Support query optimization with Dask arrays"): its speed words describe the feature, not a fix.
@@ -203,7 +241,7 @@ def changelog_entry(commit: CommitView) -> str:
         return ""
     if not any(_PRODUCT_CODE.search(p) and not _NOT_PRODUCT.search(p) and not CHANGELOG_PATH.search(p) for p in paths):
         return ""
-    if _RELEASE.search(commit.subject):
+    if _RELEASE.search(commit.subject) or _REVERT.search(commit.subject):
         return ""
     diff = commit.diff_bytes
     heads = list(_FILE_HEADER.finditer(diff))
@@ -227,12 +265,24 @@ class MessageKeywords(Rule):
     max_score = 1.0
 
     def score(self, commit: CommitView) -> RuleHit | None:
-        message = commit.message
         entry = changelog_entry(commit)
+        note: RuleHit | None = None
         if entry:
             m = STRONG.search(entry)
             if m and not _NEW_SUPPORT.search(commit.subject):
-                return RuleHit(1.0, f"its changelog entry says {m.group(0).strip()!r}")
+                said = m.group(0).strip()
+                as_fix = _FIX_SUBJECT.search(commit.subject) or any(_BUGFIX_NOTE.search(p) for p in commit.paths if CHANGELOG_PATH.search(p))
+                if not (as_fix and _WHERE.search(said) and not _PURPOSE.search(entry)):
+                    return RuleHit(1.0, f"its changelog entry says {said!r}")
+                note = RuleHit(0.5, f"its changelog entry says {said!r}, but it is filed as a bug fix")
+        hit = self._message(commit)
+        if note is not None and (hit is None or hit.score < note.score):
+            return note
+        return hit
+
+    @staticmethod
+    def _message(commit: CommitView) -> RuleHit | None:
+        message = commit.message
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS]
         lowered = message.lower()
@@ -246,6 +296,8 @@ class MessageKeywords(Rule):
         m = STRONG.search(subject)
         if m and _SUPPORT_SUBJECT.search(commit.subject):
             return RuleHit(0.5, f"subject says {m.group(0).strip()!r}, but it announces support for something")
+        if m and _IMPORT_CYCLE.search(commit.subject):
+            return RuleHit(0.5, f"subject says {m.group(0).strip()!r}, but to break an import cycle")
         if m:
             return RuleHit(1.0, f"subject says {m.group(0).strip()!r}")
         weak = WEAK.search(subject)

@@ -20,6 +20,40 @@ MEASURED = re.compile(
     re.I | re.X,
 )
 _DIGIT = re.compile(r"\d")
+_QUANTITY = re.compile(rf"(\d+(?:[.,]\d+)?)\s*({_UNIT})\b", re.I)
+_TIME = {"ns": 1e-9, "µs": 1e-6, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0,
+         "seconds": 1.0, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0, "hour": 3600.0, "hours": 3600.0}
+_SIZE = {"bytes": 1.0, "kb": 1e3, "kib": 1024.0, "mb": 1e6, "mib": 1024.0**2, "gb": 1e9, "gib": 1024.0**3}
+
+
+def _number(text: str) -> float:
+    """"1,500" is fifteen hundred, "1,5" one and a half."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))
+
+
+def _before_after(text: str) -> tuple[float, float] | None:
+    """The two quantities of a "from A to B" or "A -> B" measure in one unit, or None when they cannot be compared."""
+    found = _QUANTITY.findall(text)
+    if len(found) != 2:
+        return None
+    (a, ua), (b, ub) = found
+    for family in (_TIME, _SIZE):
+        sa, sb = family.get(ua.lower()), family.get(ub.lower())
+        if sa is not None and sb is not None:
+            return _number(a) * sa, _number(b) * sb
+    return None
+
+
+def measured(message: str) -> re.Match[str] | None:
+    """The first measured improvement in the message; a "from 23 ms to 39 ms" that got worse is not one."""
+    for m in MEASURED.finditer(message):
+        pair = _before_after(m.group(0))
+        if pair is not None and pair[1] >= pair[0]:
+            continue
+        return m
+    return None
 REVERT = re.compile(r"^revert\b", re.I)
 # Conventional-commit types that say "not a change to how fast the product runs".
 # NumPy-style prefixes (TST:, DOC:, BLD:, CI:, STY:, REL:, also "TST/MAINT:") say the same in the scientific Python world.
@@ -50,7 +84,7 @@ class PerfAnnotations(Rule):
         if named:
             score += 1.0
             reasons.append(f"trailer {named[0].title()}:")
-        m = MEASURED.search(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
+        m = measured(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
         if m:
             score += 1.0
             reasons.append(f"measured result {m.group(0).strip()!r}")

@@ -21,7 +21,7 @@ TOKENS = re.compile(
 _CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
 
 # Paths whose changes never make the product faster (the non-code-only rule vetoes commits made of them alone).
-_NOT_PRODUCT = re.compile(r"(?:^|/)(?:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
+_NOT_PRODUCT = re.compile(r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
 # A subject that states another purpose (a bug fix, a feature, compatibility) explains the change better than
 # its shapes do; the shapes then only support a message that also speaks of speed.
 _OTHER_PURPOSE = re.compile(
