@@ -34,6 +34,7 @@ def features(tree: ast.AST) -> Counter[str]:
     feats: Counter[str] = Counter()
     list_names: set[str] = set()
     str_names: set[str] = set()
+    bytes_names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if isinstance(node.value, (ast.List, ast.ListComp)) or (
@@ -42,6 +43,8 @@ def features(tree: ast.AST) -> Counter[str]:
                 list_names.add(node.targets[0].id)
             if isinstance(node.value, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(node.value, "value", ""), str):
                 str_names.add(node.targets[0].id)
+            if isinstance(node.value, ast.Constant) and node.value.value == b"" and isinstance(node.value.value, bytes):
+                bytes_names.add(node.targets[0].id)
 
     def visit(node: ast.AST, depth: int) -> None:
         in_loop = depth > 0
@@ -65,6 +68,9 @@ def features(tree: ast.AST) -> Counter[str]:
                         feats["in_keys"] += 1
                     if isinstance(right, ast.Call) and _name(right.func) in {"set", "frozenset"} and in_loop:
                         feats["set_built_in_loop"] += 1
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, bytes) and node.value.value == b""):
+            feats["bytes_init"] += 1
         if isinstance(node, (ast.Set, ast.SetComp)):
             feats["set_ctor"] += 1
         if isinstance(node, (ast.Dict, ast.DictComp)):
@@ -77,6 +83,8 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["str_augadd_in_loop"] += 1
             elif isinstance(node.value, (ast.List, ast.ListComp)) or target in list_names:
                 feats["list_augadd_in_loop"] += 1
+            elif target in bytes_names:
+                feats["bytes_augadd_in_loop"] += 1
         if isinstance(node, ast.Assign) and in_loop and isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
             if isinstance(node.value.right, (ast.List, ast.ListComp)) or isinstance(node.value.left, (ast.List, ast.ListComp)):
                 feats["list_augadd_in_loop"] += 1
@@ -128,6 +136,8 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["copy_in_loop"] += 1
             elif fname in {"cache", "lru_cache"}:
                 feats["cache_decorator"] += 1
+            elif fname == "bytearray":
+                feats["bytearray_ctor"] += 1
             if owner == "re" and fname in RE_FUNCS:
                 feats["re_call"] += 1
                 if in_loop and first is not None and isinstance(first, (ast.Constant, ast.JoinedStr, ast.Name)):

@@ -110,6 +110,10 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("localfs: reduce stats calls during info", 1.0),
         ("fix backtracking hang in hstore literal parser", 1.0),
         ("Detect argcomplete with `find_spec` instead of importing it", 0.5),
+        ("Skip the eager app import in the parent when spawning workers", 1.0),
+        ("check endpoint handler is async only once", 1.0),
+        ("Mark http_exception as async to prevent thread creation.", 0.5),
+        ("Use `bytearray` for the incoming message buffer", 0.5),
         # speed words that name a place, a test or a docstring
         ("Raise TTLibError on recursive components in recalcBounds fast path", None),
         ("fix(optimizer)!: stop optimizing OR-conditioned joins and anti joins", None),
@@ -183,6 +187,11 @@ def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:
         ("def f(c):\n    return len(copy.deepcopy(c))\n", "def f(c):\n    return len(c)\n", "deepcopy-readonly"),
         ("def f(xs, qs):\n    return {q: sorted(xs)[q] for q in qs}\n", "def f(xs, qs):\n    o = sorted(xs)\n    return {q: o[q] for q in qs}\n",
          "loop-invariant-sort"),
+        ("def f(chunks):\n    buf = b''\n    for c in chunks:\n        buf += c\n    return buf\n",
+         "def f(chunks):\n    buf = bytearray()\n    for c in chunks:\n        buf += c\n    return bytes(buf)\n", "bytes-concat-in-loop"),
+        # an accumulator kept on the object across calls (a protocol handler's body buffer)
+        ("def __init__(self):\n    self.body = b''\n    self.more = True\n", "def __init__(self):\n    self.body = bytearray()\n    self.more = True\n",
+         "bytes-concat-in-loop"),
     ],
 )
 def test_static_shapes_detect_each_transformation(before: str, after: str, kind: str) -> None:
@@ -199,6 +208,8 @@ def test_static_shapes_detect_each_transformation(before: str, after: str, kind:
         # a new membership test against a new set literal is new behaviour, not list -> set
         ("def f(ts):\n    for t in ts:\n        if t in KEYS:\n            g(t)\n",
          "def f(ts):\n    for t in ts:\n        if t in KEYS:\n            g(t)\n        if t in {'a', 'b'}:\n            h(t)\n"),
+        # a bytearray that is not the old bytes accumulator
+        ("def f(n):\n    return b''\n", "def f(n):\n    return bytearray(n)\n"),
         # sorting once, outside any loop, on both sides
         ("def f(xs):\n    xs = list(xs)\n    return sorted(xs)\n", "def f(xs):\n    return sorted(xs)\n"),
     ],

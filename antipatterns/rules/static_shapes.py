@@ -11,7 +11,7 @@ from eco.mine.shapes import SELF_EVIDENT, changed_lines, same_signature, hinted_
 
 # Words that appear on a changed line of every transformation in eco.mine.shapes.
 TOKENS = re.compile(
-    rb"^[-+](?![-+]{2} )[^\n]*?(?:\bset\(|frozenset|\bin\b|deque|popleft|appendleft|\.pop\(0\)|\.insert\(0|join\(|StringIO"
+    rb"^[-+](?![-+]{2} )[^\n]*?(?:\bset\(|frozenset|\bin\b|deque|popleft|appendleft|\.pop\(0\)|\.insert\(0|join\(|StringIO|bytearray|b[\"']{2}"
     rb"|cache|memoi|heapq|nlargest|nsmallest|\bmin\(|\bmax\(|sorted\(|\.sort\(|Counter|\.count\(|\.index\("
     rb"|\bany\(|\ball\(|\bsum\(|\.keys\(\)|\bre\.|compile|\{|dict\(|defaultdict|setdefault|deepcopy|\.copy\(|list\(|\[:\]|\+=|\bfor\b)",
     re.M,

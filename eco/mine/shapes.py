@@ -65,6 +65,7 @@ def features(tree: ast.AST) -> Counter[str]:
     feats: Counter[str] = Counter()
     list_names: set[str] = set()
     str_names: set[str] = set()
+    bytes_names: set[str] = set()
     in_name: list[tuple[str, bool]] = []  # membership tests against a bare name: (name, in a loop)
     aug: list[tuple[str, bool, bool]] = []  # `x += v` in a loop: (target, v is a string, v is a list)
     concat: list[tuple[str, str]] = []  # `x = y + ...` in a loop: (target, left operand)
@@ -118,6 +119,8 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["copy_in_loop"] += 1
             elif fname in {"cache", "lru_cache"}:
                 feats["cache_decorator"] += 1
+            elif fname == "bytearray":
+                feats["bytearray_ctor"] += 1
             if owner == "re" and fname in RE_FUNCS:
                 feats["re_call"] += 1
                 if in_loop and first is not None and isinstance(first, (Constant, ast.JoinedStr, Name)):
@@ -149,6 +152,10 @@ def features(tree: ast.AST) -> Counter[str]:
                     list_names.add(targets[0].id)
                 if isinstance(value, (Constant, ast.JoinedStr)) and isinstance(getattr(value, "value", ""), str):
                     str_names.add(targets[0].id)
+                if type(value) is Constant and type(value.value) is bytes and not value.value:
+                    bytes_names.add(targets[0].id)
+            if len(targets) == 1 and type(value) is Constant and type(value.value) is bytes and not value.value:
+                feats["bytes_init"] += 1  # an empty bytes accumulator (a name or an attribute such as self.buf)
             if in_loop and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
                 if isinstance(value.right, _LISTISH) or isinstance(value.left, _LISTISH):
                     feats["list_augadd_in_loop"] += 1
@@ -215,6 +222,8 @@ def features(tree: ast.AST) -> Counter[str]:
             feats["str_augadd_in_loop"] += 1
         elif listlike or target in list_names:
             feats["list_augadd_in_loop"] += 1
+        elif target in bytes_names:
+            feats["bytes_augadd_in_loop"] += 1
     for target, left in concat:
         if target in str_names and left == target:
             feats["str_augadd_in_loop"] += 1
@@ -236,6 +245,9 @@ TRANSFORMS: dict[str, Callable[[Counter[str], Counter[str]], bool]] = {
     "missing-cache-pure-function": lambda b, a: _came(b, a, "cache_decorator"),
     "regex-compile-in-loop": lambda b, a: _gone(b, a, "re_in_loop"),
     "string-concat-in-loop": lambda b, a: _gone(b, a, "str_augadd_in_loop") and a["join"] > 0,
+    # bytes has no in-place resize: an accumulator becomes a bytearray (or its chunks are joined)
+    "bytes-concat-in-loop": lambda b, a: (_gone(b, a, "bytes_init") and _came(b, a, "bytearray_ctor"))
+    or (_gone(b, a, "bytes_augadd_in_loop") and (a["bytearray_ctor"] > 0 or a["join"] > 0)),
     "list-concat-in-loop": lambda b, a: _gone(b, a, "list_augadd_in_loop"),
     "sort-for-top-k": lambda b, a: _gone(b, a, "sorted_slice") and _came(b, a, "heapq"),
     "sort-for-min-max": lambda b, a: (_gone(b, a, "sorted_index") or _gone(b, a, "sort_call"))
@@ -272,6 +284,7 @@ DIFF_HINTS: dict[str, tuple[str, str]] = {
     "missing-cache-pure-function": (r"", r"@\s*(?:\w+\.)?(?:lru_cache|cache|cached_property|memoi[sz]e\w*|cached\w*)\b"),
     "regex-compile-in-loop": (r"\bre\.\w+\(", r"\bre\.compile\(|\.(?:match|search|sub|subn|findall|finditer|split|fullmatch)\("),
     "string-concat-in-loop": (r"\+=|=\s*\w+\s*\+", r"join\(|StringIO|\.write\("),
+    "bytes-concat-in-loop": (r"b\"\"|b''|\+=|\bbytes\(\)", r"bytearray\(|join\("),
     "list-concat-in-loop": (r"\+=|=\s*\w+\s*\+\s*\[|\+\s*\[", r"\.append\(|\.extend\(|chain"),
     "sort-for-top-k": (r"sorted\(|\.sort\(", r"nlargest|nsmallest|heap"),
     "sort-for-min-max": (r"sorted\(|\.sort\(", r"\bmin\(|\bmax\(|heap"),
@@ -327,6 +340,7 @@ CATEGORY: dict[str, str] = {
     "dict-keys-membership": "container-choice",
     "list-index-in-loop": "container-choice",
     "string-concat-in-loop": "string-building",
+    "bytes-concat-in-loop": "string-building",
     "list-concat-in-loop": "needless-copy",
     "needless-list-copy": "needless-copy",
     "deepcopy-readonly": "needless-copy",
@@ -351,7 +365,7 @@ def category_of(kind: str) -> str:
 # when none does, no parse is needed (most changed functions in a history are edits of other kinds).
 _TOKENS = re.compile(
     r"\bset\(|frozenset|\{|\bdict\(|defaultdict|setdefault|deque|popleft|appendleft|\.pop\(0|\.insert\(0|join\("
-    r"|StringIO|getvalue|cache|memoi|\bre\.|\.match\(|\.search\(|\.sub\(|sorted\(|\.sort\(|\bmin\(|\bmax\(|heap|nlargest|nsmallest"
+    r"|StringIO|getvalue|bytearray|b\"\"|b''|cache|memoi|\bre\.|\.match\(|\.search\(|\.sub\(|sorted\(|\.sort\(|\bmin\(|\bmax\(|heap|nlargest|nsmallest"
     r"|\.count\(|Counter|\.index\(|\bany\(|\ball\(|\bsum\(|\.keys\(\)|deepcopy|\.copy\(|\blist\(|\[:\]|\+=|\+ ?\[|\bfor\b|\bwhile\b|\bin\b|\[\s*-?[01]\s*\]|\[:|\(\s*\[|\]\s*\)"
 )
 
