@@ -114,6 +114,16 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("check endpoint handler is async only once", 1.0),
         ("Mark http_exception as async to prevent thread creation.", 0.5),
         ("Use `bytearray` for the incoming message buffer", 0.5),
+        ("Added `__slots__` to several classes", 1.0),
+        ("Adds `slots=True` support for `@dataclass`", None),  # a type checker's feature
+        ("Avoid deepcopy when submitting graph", 1.0),
+        ("Do not fully materialize global annotations by type", 1.0),
+        ("Reduce dask.order overhead by removing stripped_dep computation", 1.0),
+        ("Remove expensive tokenization for key uniqueness check", 1.0),
+        ("Fixed 100% CPU spin on cancel scope misuse", 1.0),
+        ("Ensure client submit does not serialize unnecessarily", 1.0),
+        ("Update perf scripts to run additional releases", None),
+        ("Fixed slow memory leak caused by identity", None),
         # speed words that name a place, a test or a docstring
         ("Raise TTLibError on recursive components in recalcBounds fast path", None),
         ("fix(optimizer)!: stop optimizing OR-conditioned joins and anti joins", None),
@@ -130,6 +140,9 @@ def test_message_keywords(builtin: RuleSet, message: str, expected: float | None
     [
         ("perf: avoid re-reading the config", True),
         ("perf(parser)!: new tokenizer", True),
+        ("\u26a1\ufe0f Avoid flattening dependencies for OpenAPI (#16076)", True),
+        (":zap: Avoid flattening dependencies", True),
+        ("\u2728 Add a new option", False),
         ("Rework loop\n\nPerformance: 30% less time on big inputs", True),
         ("Rework loop\n\nLoading is now 2.3x faster.", True),
         ("Rework loop\n\nStartup went from 120 ms to 40 ms.", True),
@@ -397,6 +410,8 @@ def test_changelog_entry_added_with_product_code(builtin: RuleSet, message: str,
         # a bug fix whose note says what got faster is still one
         ("Fix #2931.", ["Fix catastrophic backtracking in looks_like_xml."], "changes/2931.bugfix.md", 1.0),
         ("Apply outer codecs", ["The fast paths now apply outer codecs."], "changes/4202.feature.md", 1.0),
+        ("Remove exception raised on a long match", ["- Fixed `Word` raising. It uses a fallback instead of the regex fast path."], "CHANGES", None),
+        ("Support template strings as log messages", ["- Support template strings, with the performance of lazy formatting."], "CHANGELOG.rst", None),
         ("Do not recheck parent directories", ["Improve install performance by creating parent directories once."], "news/12782.bugfix.rst", 1.0),
         # reverting an optimisation is not one
         ("fix: revert an illusory performance gain that broke debuggers", ["Reverted a performance change."], "CHANGES/1420.misc.rst", None),

@@ -14,7 +14,7 @@ NEGATIVE = re.compile(
   | (?:\.|pip[- ]|mypy[- ]|pytest[- ]|ruff[- ]|build[- ]|docker[- ]|ci[- ]|npm[- ]|yarn[- ]|actions/)cache[- _]?keys?\b | \bcache[- _]?keys?\s+(?:for|in|on|of)\s+(?:the\s+)?(?:ci|github|actions|workflows?|gha|travis|tox)\b
   | \.cache\b | __pycache__ | \bcache(?:s|d)?\s+(?:in|on|for)\s+(?:ci|github|actions|gha|travis|tox|docker|pip|the\s+ci)
   | optimi[sz]e[sd]?\s+(?:imports?|images?|svgs?|pngs?)
-  | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci)
+  | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci|scripts?)
   | (?:add|adds|added|adding|update|updated|fix|fixed)\s+(?:a\s+|the\s+)?(?:perf|performance|speed)\s+(?:tests?|benchmarks?|checks?)
   | (?:speed(?:s|ed)?[- ]?up|faster|slow|quicker)\s+(?:the\s+)?(?:ci|builds?|tests?|test[- ]suite|testing|docs|documentation|linting|lint|pre-commit|tox|workflows?|pipelines?|install(?:ation)?|setup|checks?)\b.*
   | (?:ci|builds?|tests?|test[- ]suite|docs|workflows?|linting)\s+(?:is|are|was|were|run|runs)?\s*(?:faster|slow(?:er)?|quicker)
@@ -32,7 +32,8 @@ NEGATIVE = re.compile(
   | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)
   | (?:cache|caching)\s+(?:invalidation|bug|corruption|poisoning|stale)
   | (?:clear|flush|purge|reset|invalidate)s?\s+(?:the\s+)?cache
-  | \b(?:in|on|from|inside|within|through)\s+(?:the\s+|a\s+|its\s+)?(?:[\w.`()'-]+\s+){0,2}?fast[- ]?paths?\b
+  | \b(?:in|on|from|inside|within|through|via|than|instead\s+of)\s+(?:the\s+|a\s+|its\s+)?(?:[\w.`()'-]+\s+){0,2}?fast[- ]?paths?\b
+  | \bslow(?:ly)?\s+(?:growing\s+)?(?:memory\s+)?leaks?\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
   | \bslow\s+(?:\S+\s+){0,2}?tests?\b
   | \b(?:improve|update|fix|clarify|expand|add|rewrite|tweak|polish|document)\w*\s+(?:\S+\s+){0,3}?(?:docstrings?|docs|documentation|comments?|type\s+hints|annotations|error\s+messages?|typing)\s*(?:\(\#\d+\))?\s*$
@@ -100,7 +101,7 @@ STRONG = Phrases(
         (("memory",), r"\bmemory\s+(?:usage|consumption|footprint|efficien\w*|use|overhead|pressure)\b"),
         (("memory",), r"\b(?:reduce[sd]?|reducing|lower(?:s|ed)?|less|improve[sd]?|save[sd]?|saving|smaller|decrease[sd]?)\s+(?:\w+\s+)?(?:peak\s+)?memory\b"),
         (("avoid",), r"\bavoid(?:s|ed|ing)?\s+(?:the\s+)?(?:cost|overhead)\b"),
-        (("slots",), r"\b(?:add|adds|added|use|uses|using)\s+(?:__)?slots(?:__)?\b"),
+        (("slots",), r"\b(?:add|adds|added|use|uses|using)\s+[`'\"]?(?:__)?slots(?:__)?\b(?!\s*=)"),
         (("perf",), r"\bperformances?\b | \bperf\b"),
         (("quadratic",), r"\bquadratic\b"),
         (("backtrack", "redos"), r"\b(?:catastrophic|runaway|exponential|excessive|super-?linear)\s+(?:regex\s+)?backtracking\b | \bredos\b"
@@ -126,6 +127,13 @@ STRONG = Phrases(
          r"\b(?:consolidat|coalesc|bundl)\w*\s+(?:\S+\s+){0,3}?(?:requests|fetch(?:es)?|calls|queries|round[- ]trips|reads|writes|syscalls)\b"),
         ((("reduc",), ("call", "request", "round", "quer", "allocation", "cop", "lookup", "stat")),
          r"\breduc\w*\s+(?:the\s+)?(?:number\s+of\s+)?(?:\S+\s+){0,2}?(?:calls|syscalls|requests|round[- ]trips|queries|allocations|copies|lookups|stats)\b"),
+        (("deepcop", "deep cop", "deep-cop"), r"\b(?:avoid|skip|remov|drop|eliminat|no\s+longer|do\s+not|don'?t)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+)?deep[- ]?cop(?:y|ies|ying)\b"),
+        (("materiali",), r"\b(?:avoid|skip|do\s+not|don'?t|no\s+longer|without|never)\w*\s+(?:\S+\s+){0,2}?materiali[sz]\w*"),
+        ((("overhead",), ("reduc", "cut", "lower", "remov", "avoid", "eliminat")),
+         r"\b(?:reduc|cut|lower|remov|avoid|eliminat)\w*\s+(?:\S+\s+){0,3}?overhead\b"),
+        ((("expensive",), ("remov", "avoid", "skip", "drop", "eliminat")),
+         r"\b(?:remov|avoid|skip|drop|eliminat)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+){0,1}?expensive\b"),
+        (("cpu", "busy"), r"\b(?:100\s*%|high|excessive)\s+cpu\b | \bbusy[- ]?(?:loop|wait)\w* | \bcpu\s+spin\w*"),
         (("eager",), r"\b(?:skip|avoid|remov|drop|no\s+longer)\w*\s+(?:the\s+|an?\s+)?eager\w*\s+(?:\S+\s+){0,2}?(?:import|load)\w*"),
         ((("only once", "just once"),), r"\b" + _WORK_VERBS + r"\w*\s+(?:\S+\s+){0,5}?(?:only|just)[ ]once\b"),
         (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?![^\s:]*:)[`']?\w"),
@@ -141,7 +149,8 @@ STRONG = Phrases(
         (("twice", "repeatedly", "multiple", "more than once", "every time"),
          r"\b(?:avoid|skip|don'?t|do\s+not|stop|no\s+longer|never)\w*\s+(?:re-?)?" + _WORK_VERBS
          + r"\w*\s+(?:\S+\s+){0,4}?(?:twice|repeatedly|multiple\s+times|more\s+than\s+once|every\s+time)\b"),
-        (("unnecessarily",), r"\b(?:load|import|comput|creat|build|pars|read|cop|allocat|call|run|check|fetch|recomput|render|query|request|walk|scan)\w*\s+(?:\S+\s+){0,4}?unnecessarily\b"),
+        (("unnecessarily",), r"\b(?:load|import|comput|creat|build|pars|read|cop|allocat|call|run|check|fetch|recomput|render|query|request|walk|scan"
+         r"|serializ|deserializ|tokeniz|hash|materiali[sz]|encod|decod)\w*\s+(?:\S+\s+){0,4}?unnecessarily\b"),
         (("excessive", "unbounded", "exponential"), r"\b(?:excessive|unbounded|exponential)\s+(?:cpu|memory|ram|time|run\s*time)\b"),
         (("restor", "re-add", "readd", "re-enable", "reenable", "reintroduce", "re-introduce", "bring"),
          r"\b(?:restore|re-?add|re-?enable|reintroduce|re-introduce|bring\s+back)\w*\s+(?:the\s+)?(?:\w+\s+)?(?:cach\w*|memoi\w*|fast[- ]?paths?|optimi[sz]ations?|speedups?|gc\s+freeze)"),
@@ -220,6 +229,7 @@ _PURPOSE = re.compile(
     r"|\b(?:performance|speed)\s+(?:improvements?|regressions?|boost|gains?|issues?|problems?|fix(?:es)?)\b|\boptimi[sz]e[sd]?\s+(?!the\s+fast)\w",
     re.I,
 )
+_FIX_NOTE = re.compile(r"\s*(?:[-*+]\s+)?(?:\[[^\]]*\]\s*)?fix(?:es|ed)?\b", re.I)
 _FIX_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fix(?:\([^)]*\))?!?:|fix(?:es|ed)?\b|bug\s*fix)", re.I)
 _RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|changelog|towncrier)\b", re.I)
 # A subject that opens with "Support ..." or "Add support for ..." names a feature ("Support lazy imports" syntax,
@@ -273,9 +283,10 @@ class MessageKeywords(Rule):
         note: RuleHit | None = None
         if entry:
             m = STRONG.search(entry)
-            if m and not _NEW_SUPPORT.search(commit.subject):
+            if m and not (_NEW_SUPPORT.search(commit.subject) or _SUPPORT_SUBJECT.search(commit.subject)):
                 said = m.group(0).strip()
-                as_fix = _FIX_SUBJECT.search(commit.subject) or any(_BUGFIX_NOTE.search(p) for p in commit.paths if CHANGELOG_PATH.search(p))
+                as_fix = (_FIX_SUBJECT.search(commit.subject) or _FIX_NOTE.match(entry)
+                          or any(_BUGFIX_NOTE.search(p) for p in commit.paths if CHANGELOG_PATH.search(p)))
                 if not (as_fix and _WHERE.search(said) and not _PURPOSE.search(entry)):
                     return RuleHit(1.0, f"its changelog entry says {said!r}")
                 note = RuleHit(0.5, f"its changelog entry says {said!r}, but it is filed as a bug fix")

@@ -7,6 +7,8 @@ import re
 from eco.mine.rules import CommitView, Rule, RuleHit
 
 CONVENTIONAL = re.compile(r"^perf(?:\([^)]*\))?!?:\s", re.I)
+# gitmoji (gitmoji.dev): ⚡️ / :zap: "Improve performance"; :racehorse: in the older Atom convention.
+GITMOJI = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:\u26a1\ufe0f?|:zap:|\U0001f40e|:racehorse:)")
 TRAILERS = {"performance", "perf", "speedup", "benchmark", "benchmarks"}
 _UNIT = r"(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|mins?|minutes?|hours?|[kmg]i?b|bytes)"
 MEASURED = re.compile(
@@ -65,7 +67,7 @@ OTHER_TYPE = re.compile(
 
 
 class PerfAnnotations(Rule):
-    """A `perf:` conventional-commit type, a `Performance:` trailer, or a measured result ("2.3x faster"); `refactor:`, `docs:`, `perf(tests):` count against."""
+    """A `perf:` conventional-commit type or ⚡️ gitmoji, a `Performance:` trailer, or a measured result ("2.3x faster"); `refactor:`, `docs:`, `perf(tests):` count against."""
 
     name = "perf-annotations"
     max_score = 2.0
@@ -80,6 +82,9 @@ class PerfAnnotations(Rule):
         if CONVENTIONAL.search(commit.subject):
             score += 1.5
             reasons.append("conventional-commit type perf:")
+        elif GITMOJI.search(commit.subject):
+            score += 1.5
+            reasons.append("gitmoji for performance (:zap:)")
         named = sorted(TRAILERS & commit.trailers.keys())
         if named:
             score += 1.0
