@@ -124,6 +124,8 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Ensure client submit does not serialize unnecessarily", 1.0),
         ("Update perf scripts to run additional releases", None),
         ("Fixed slow memory leak caused by identity", None),
+        ("fix: lazy import dirty module for gevent compatibility", 0.5),
+        ("Remove connection parameter caching in `Pool`", None),
         # speed words that name a place, a test or a docstring
         ("Raise TTLibError on recursive components in recalcBounds fast path", None),
         ("fix(optimizer)!: stop optimizing OR-conditioned joins and anti joins", None),
@@ -151,6 +153,7 @@ def test_message_keywords(builtin: RuleSet, message: str, expected: float | None
         ("Fix buffer aliasing\n\nUncompressed writes went from ~23 ms to ~39 ms.", False),  # slower: a cost, not a result
         ("Rework loop\n\nThe build went from 1,200 ms to 400 ms.", True),
         ("Rework loop\n\nPeak memory from 10 MB to 20 MB.", False),
+        ("Fix warm shutdown\n\n* Reduce blocking task timeout from 30s to 5s for faster CI", False),
         ('Revert "perf: new tokenizer"', False),
     ],
 )
@@ -161,7 +164,7 @@ def test_perf_annotations(builtin: RuleSet, message: str, fires: bool) -> None:
 @pytest.mark.parametrize(
     "subject",
     ["refactor: add slots=True to dataclasses", "perf(tests): disable GC while collecting", "docs: faster build",
-     "TST/MAINT: add non-slow coverage for random generators", "DOC: note the faster path"],
+     "TST/MAINT: add non-slow coverage for random generators", "DOC: note the faster path", "lint: use dict literal and hoist mock import"],
 )
 def test_non_product_conventional_types_count_against(builtin: RuleSet, subject: str) -> None:
     assert score_of(builtin, "perf-annotations", view(subject)) == -1.0

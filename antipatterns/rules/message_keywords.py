@@ -32,6 +32,7 @@ NEGATIVE = re.compile(
   | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)
   | (?:cache|caching)\s+(?:invalidation|bug|corruption|poisoning|stale)
   | (?:clear|flush|purge|reset|invalidate)s?\s+(?:the\s+)?cache
+  | \b(?:remov|drop|disabl|delet)\w*\s+(?:the\s+|an?\s+)?(?:\S+\s+){0,3}?(?:cach(?:e|es|ing)|memoi[sz]\w*)\b
   | \b(?:in|on|from|inside|within|through|via|than|instead\s+of)\s+(?:the\s+|a\s+|its\s+)?(?:[\w.`()'-]+\s+){0,2}?fast[- ]?paths?\b
   | \bslow(?:ly)?\s+(?:growing\s+)?(?:memory\s+)?leaks?\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
@@ -217,6 +218,10 @@ _PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts
 _NOT_PRODUCT = re.compile(r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$")
 # Imports deferred to break a cycle are deferred for correctness, not start-up time.
 _IMPORT_CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)
+# A subject that names its goal ("lazy import X for gevent compatibility") explains its speed words by that goal.
+_OTHER_GOAL = re.compile(
+    r"\b(?:for|to\s+(?:fix|keep|restore|ensure))\s+(?:\S+\s+){0,2}?(?:compatibility|compat|correctness|security|thread[- ]safety|monkey[- ]?patch\w*)\b", re.I
+)
 _REVERT = re.compile(r"\brevert", re.I)
 # A note filed as a bug fix, or the note of a commit whose subject says it fixes something, uses some speed words
 # (fast path, vectorized, optimized, performance) to say where the bug was ("the fast path now checks ...") as
@@ -313,6 +318,8 @@ class MessageKeywords(Rule):
             return RuleHit(0.5, f"subject says {m.group(0).strip()!r}, but it announces support for something")
         if m and _IMPORT_CYCLE.search(commit.subject):
             return RuleHit(0.5, f"subject says {m.group(0).strip()!r}, but to break an import cycle")
+        if m and _OTHER_GOAL.search(commit.subject):
+            return RuleHit(0.5, f"subject says {m.group(0).strip()!r}, but names another goal")
         if m:
             return RuleHit(1.0, f"subject says {m.group(0).strip()!r}")
         weak = WEAK.search(subject)

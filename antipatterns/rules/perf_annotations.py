@@ -28,6 +28,9 @@ _TIME = {"ns": 1e-9, "µs": 1e-6, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0,
 _SIZE = {"bytes": 1.0, "kb": 1e3, "kib": 1024.0, "mb": 1e6, "mib": 1024.0**2, "gb": 1e9, "gib": 1024.0**3}
 
 
+_SETTING = re.compile(r"\b(?:timeouts?|intervals?|delays?|sleeps?|waits?|ttl|deadlines?|retention|expir\w*|backoff|retr(?:y|ies))\b", re.I)
+
+
 def _number(text: str) -> float:
     """"1,500" is fifteen hundred, "1,5" one and a half."""
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
@@ -54,13 +57,15 @@ def measured(message: str) -> re.Match[str] | None:
         pair = _before_after(m.group(0))
         if pair is not None and pair[1] >= pair[0]:
             continue
+        if pair is not None and _SETTING.search(message, max(0, m.start() - 40), m.start()):
+            continue  # "reduce the timeout from 30s to 5s" changes a setting, it measures nothing
         return m
     return None
 REVERT = re.compile(r"^revert\b", re.I)
 # Conventional-commit types that say "not a change to how fast the product runs".
 # NumPy-style prefixes (TST:, DOC:, BLD:, CI:, STY:, REL:, also "TST/MAINT:") say the same in the scientific Python world.
 OTHER_TYPE = re.compile(
-    r"^(?:refactor|docs?|tests?|ci|chore|build|style|release)(?:\([^)]*\))?!?:\s|^perf\((?:tests?|ci|docs?|build|bench\w*)\)!?:"
+    r"^(?:refactor|docs?|tests?|ci|chore|build|style|release|lint|typing|types|deps)(?:\([^)]*\))?!?:\s|^perf\((?:tests?|ci|docs?|build|bench\w*)\)!?:"
     r"|^(?-i:TST|DOC|BLD|CI|STY|REL)(?:/[A-Z]+)*:\s",
     re.I,
 )
