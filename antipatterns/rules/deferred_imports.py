@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 
-from eco.mine.rules import CommitView, Rule, RuleHit
+from eco.mine.rules import CommitView, Rule, RuleHit, is_product_path
 
 # A removed import at column 0 is a module-level one; an added, indented import of the same module may be in a function.
 _TOP_REMOVED = re.compile(rb"^-(?:import|from)[ \t]+([\w.]+)", re.M)
 _INNER_ADDED = re.compile(rb"^\+[ \t]+(?:import|from)[ \t]+([\w.]+)", re.M)
 _TYPE_CHECKING = re.compile(rb"^\+[ \t]*if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:", re.M)
 _FILE = re.compile(rb"^diff --git a/.*? b/(.*)$", re.M)
-_NOT_PRODUCT = re.compile(
-    r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$"
-)
 # The message names the laziness: deferring, first use, start-up or import time.
 LAZY = re.compile(
     r"\bdefer\w*|\blazy\b|\blazily\b|\bon[- ]demand\b|\b(?:on|at|until)\s+first\s+(?:use|access|call|need)\b|\buse[- ]sites?\b"
@@ -41,7 +38,7 @@ def moved_imports(diff: bytes) -> dict[str, set[str]]:
     heads = list(_FILE.finditer(diff))
     for i, head in enumerate(heads):
         path = head.group(1).decode("utf-8", "replace").strip('"')
-        if not path.endswith((".py", ".pyi")) or _NOT_PRODUCT.search(path):
+        if not path.endswith((".py", ".pyi")) or not is_product_path(path):
             continue
         block = diff[head.end() : heads[i + 1].start() if i + 1 < len(heads) else len(diff)]
         removed = {m.decode("utf-8", "replace") for m in _TOP_REMOVED.findall(block)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from eco.mine.rules import CommitView, Rule, RuleHit
+from eco.mine.rules import CommitView, Rule, RuleHit, is_product_path
 
 # Phrases removed before looking for performance words: they use the words for something else.
 NEGATIVE = re.compile(
@@ -215,7 +215,6 @@ CHANGELOG_PATH = re.compile(
     re.I,
 )
 _PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts)$")
-_NOT_PRODUCT = re.compile(r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$")
 # Imports deferred to break a cycle are deferred for correctness, not start-up time.
 _IMPORT_CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)
 # A subject that names its goal ("lazy import X for gevent compatibility") explains its speed words by that goal.
@@ -258,7 +257,7 @@ def changelog_entry(commit: CommitView) -> str:
     paths = commit.paths
     if not any(CHANGELOG_PATH.search(p) for p in paths):
         return ""
-    if not any(_PRODUCT_CODE.search(p) and not _NOT_PRODUCT.search(p) and not CHANGELOG_PATH.search(p) for p in paths):
+    if not any(_PRODUCT_CODE.search(p) and is_product_path(p) and not CHANGELOG_PATH.search(p) for p in paths):
         return ""
     if _RELEASE.search(commit.subject) or _REVERT.search(commit.subject):
         return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from eco.code import detect_language
-from eco.mine.rules import CommitView, Rule, RuleHit
+from eco.mine.rules import CommitView, Rule, RuleHit, is_product_path
 from eco.mine.shapes import SELF_EVIDENT, changed_lines, same_signature, hinted_kinds, line_signature, transforms
 
 
@@ -20,8 +20,6 @@ TOKENS = re.compile(
 
 _CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
 
-# Paths whose changes never make the product faster (the non-code-only rule vetoes commits made of them alone).
-_NOT_PRODUCT = re.compile(r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest)\.py$")
 # A subject that states another purpose (a bug fix, a feature, compatibility) explains the change better than
 # its shapes do; the shapes then only support a message that also speaks of speed.
 _OTHER_PURPOSE = re.compile(
@@ -80,7 +78,7 @@ def _product_lines(commit: CommitView) -> tuple[bytes, bytes, int]:
         block = diff[start : starts[i + 1] if i + 1 < len(starts) else len(diff)]
         m = _NEW_PATH.search(block)
         path = (m.group(1) if m else block[11 : block.find(b"\n")]).rstrip(b"\t").decode("utf-8", "replace").strip('"')
-        if _NOT_PRODUCT.search(path):
+        if not is_product_path(path):
             continue
         python = path.endswith((".py", ".pyi", ".pyx"))
         if not python and detect_language(path) is None:
@@ -135,7 +133,7 @@ class StaticShapes(Rule):
         if not self._gate(commit):
             return None
         kinds: dict[str, str] = {}
-        product = [fn for fn in commit.functions if fn.language == "python" and not _NOT_PRODUCT.search(fn.path)]
+        product = [fn for fn in commit.functions if fn.language == "python" and is_product_path(fn.path)]
         for fn in commit.functions:
             if fn.language != "python" or fn.before is None or fn.after is None:
                 continue

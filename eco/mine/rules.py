@@ -41,6 +41,18 @@ from eco.mine.pyfuncs import forget_nodes, functions_near
 from eco.resources import data_dir
 
 ENTRY_POINT_GROUP = "eco.mining_rules"
+
+# Paths whose changes never make the product faster: tests, docs, examples and benchmarks (any case: fontTools
+# keeps Tests/, CPython Doc/), and the build and task files beside the code. Rules share it, so they agree on
+# what product code is; the non-code-only veto adds data, config and CI files on top.
+NOT_PRODUCT = re.compile(
+    r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$"
+)
+
+
+def is_product_path(path: str) -> bool:
+    """Whether a change to ``path`` can be a change to what users run (see :data:`NOT_PRODUCT`)."""
+    return NOT_PRODUCT.search(path) is None
 _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s+(.+)$")
 
 
