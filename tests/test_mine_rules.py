@@ -452,15 +452,20 @@ class URL:
 """
 
 
-@pytest.mark.parametrize("subject, perf", [("Make from_parts an LRU", True), ("Move from_parts to module level", False)])
-def test_a_cache_added_to_a_new_helper_supports_a_hinting_message(tmp_path: Path, subject: str, perf: bool) -> None:
+def mined_change(tmp_path: Path, path: str, before: str, subject: str, after: str) -> dict:
+    """The miner's row for one commit that changes ``path`` from ``before`` to ``after``."""
     root = new_repo(tmp_path)
-    commit(root, "init", {"pkg/url.py": PARTS_BEFORE})
-    sha = commit(root, subject, {"pkg/url.py": PARTS_AFTER})
+    commit(root, "init", {path: before})
+    sha = commit(root, subject, {path: after})
     rows: list[dict] = []
     with open_workspace(root) as ws:
         mine(ws, on_commit=rows.append)
-    row = next(r for r in rows if r["sha"] == sha)
+    return next(r for r in rows if r["sha"] == sha)
+
+
+@pytest.mark.parametrize("subject, perf", [("Make from_parts an LRU", True), ("Move from_parts to module level", False)])
+def test_a_cache_added_to_a_new_helper_supports_a_hinting_message(tmp_path: Path, subject: str, perf: bool) -> None:
+    row = mined_change(tmp_path, "pkg/url.py", PARTS_BEFORE, subject, PARTS_AFTER)
     assert row["perf"] is perf, row
     assert "static-shapes" in row["rules"]  # the cache is seen either way; alone it is not enough
 
@@ -521,12 +526,23 @@ def guess(name):
     ],
 )
 def test_deferred_imports_need_the_moved_import_and_a_lazy_message(tmp_path: Path, subject: str, after: str, perf: bool) -> None:
-    root = new_repo(tmp_path)
-    commit(root, "init", {"pkg/util.py": LAZY_BEFORE})
-    sha = commit(root, subject, {"pkg/util.py": after})
-    rows: list[dict] = []
-    with open_workspace(root) as ws:
-        mine(ws, on_commit=rows.append)
-    row = next(r for r in rows if r["sha"] == sha)
+    row = mined_change(tmp_path, "pkg/util.py", LAZY_BEFORE, subject, after)
     assert row["perf"] is perf, row
     assert ("deferred-imports" in row["rules"]) is perf
+
+
+def test_a_deferred_import_stores_no_function_pairs(tmp_path: Path) -> None:
+    """The commit is a fix, but its functions only gained an import: no anti-pattern to match in other code."""
+    from sqlalchemy import select
+
+    from eco.store.models import AntiPattern
+
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/util.py": LAZY_BEFORE})
+    commit(root, "Defer `locale` and `mimetypes` to their use sites", {"pkg/util.py": LAZY_AFTER})
+    with open_workspace(root) as ws:
+        summary = mine(ws)
+        with ws.store.session() as s:
+            stored = list(s.scalars(select(AntiPattern)))
+    assert summary.perf == 1
+    assert stored == []

@@ -29,7 +29,7 @@ from eco.errors import RepoError
 from eco.mine.codework import CodeContext, CodeJudge
 from eco.mine.gitlog import RawCommit, stream_commits
 from eco.mine.rules import CommitView, FunctionChange, RuleSet, Verdict, judge_cheap, load_rules, settle, wants_code
-from eco.mine.shapes import category_of, transforms
+from eco.mine.shapes import category_of, only_imports_changed, transforms
 from eco.store.models import AntiPattern, Commit
 from eco.workspace import Workspace
 
@@ -376,6 +376,8 @@ def _collect_pairs(raw: RawCommit, changes: list[FunctionChange], verdict: Verdi
     for fn in changes:
         if fn.before is None or fn.after is None:
             continue  # an added or deleted function is not a before/after pair
+        if fn.language == "python" and only_imports_changed(fn.before, fn.after):
+            continue  # a deferred import: nothing in the function got cheaper, so nothing to match elsewhere
         kind = kinds.get(fn.key)
         if kind is None and fn.language == "python":
             found = transforms(fn.before, fn.after)

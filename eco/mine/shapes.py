@@ -318,6 +318,23 @@ def same_signature(before: str, after: str) -> bool:
     return ast.dump(fb.args) == ast.dump(fa.args) and ast.dump(fb.returns or ast.Pass()) == ast.dump(fa.returns or ast.Pass())
 
 
+_IMPORT_LINE = re.compile(r"(?:import\s|from\s+\S+\s+import\s)")
+
+
+def only_imports_changed(before: str, after: str) -> bool:
+    """Whether every line that differs is an import statement (blank lines and comments aside).
+
+    A function that only gains or loses an import was not made cheaper: the commit deferred a module's
+    import to this use site (start-up time) or hoisted it out, and the function's own work is unchanged.
+    """
+    def keep(code: str) -> Counter[str]:
+        return Counter(s for s in (ln.strip() for ln in code.splitlines()) if s and not s.startswith("#"))
+
+    b, a = keep(before), keep(after)
+    differ = list(((b - a) + (a - b)).elements())
+    return bool(differ) and all(_IMPORT_LINE.match(line) for line in differ)
+
+
 def changed_lines(before: str, after: str) -> tuple[int, int]:
     """Lines removed and lines added between two versions of a function (blank lines and comments ignored)."""
     import difflib
