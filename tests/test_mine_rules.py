@@ -124,6 +124,8 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Ensure client submit does not serialize unnecessarily", 1.0),
         ("Update perf scripts to run additional releases", None),
         ("Fixed slow memory leak caused by identity", None),
+        ("Make the number pattern regular expression more efficient", 1.0),
+        ("Fix msgspec optimizations on 3.14", None),  # fixing an optimisation's bug
         ("fix: lazy import dirty module for gevent compatibility", 0.5),
         ("Remove connection parameter caching in `Pool`", None),
         # speed words that name a place, a test or a docstring

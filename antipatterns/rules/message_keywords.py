@@ -36,6 +36,7 @@ NEGATIVE = re.compile(
   | \b(?:in|on|from|inside|within|through|via|than|instead\s+of)\s+(?:the\s+|a\s+|its\s+)?(?:[\w.`()'-]+\s+){0,2}?fast[- ]?paths?\b
   | \bslow(?:ly)?\s+(?:growing\s+)?(?:memory\s+)?leaks?\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
+  | \bfix\w*\s+(?:\S+\s+){0,3}?optimi[sz]ations?\b
   | \bslow\s+(?:\S+\s+){0,2}?tests?\b
   | \b(?:improve|update|fix|clarify|expand|add|rewrite|tweak|polish|document)\w*\s+(?:\S+\s+){0,3}?(?:docstrings?|docs|documentation|comments?|type\s+hints|annotations|error\s+messages?|typing)\s*(?:\(\#\d+\))?\s*$
     """,
@@ -146,6 +147,7 @@ STRONG = Phrases(
          r"(?:\S+\s+){0,3}?" + _WORK_NOUNS),
         (("o(",), r"\bO\((?:[a-z]|\d+\s*[a-z])[^)\n]{0,15}\)"),
         (("efficiency",), r"\bfor\s+(?:better\s+|more\s+|improved\s+)?efficiency\b"),
+        (("more efficient",), r"\bmore[ ]efficient(?:ly)?\b"),
         (("avoid", "instead", "rather"), r"(?:\bavoid\w*|\binstead\s+of|\brather\s+than)\s+" + _REDO),
         (("twice", "repeatedly", "multiple", "more than once", "every time"),
          r"\b(?:avoid|skip|don'?t|do\s+not|stop|no\s+longer|never)\w*\s+(?:re-?)?" + _WORK_VERBS
