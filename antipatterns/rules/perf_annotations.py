@@ -62,6 +62,9 @@ def measured(message: str) -> re.Match[str] | None:
         return m
     return None
 REVERT = re.compile(r"^revert\b", re.I)
+# A new feature (`feat:`, ✨) that talks about speed describes the feature ("lazy indexing", "coalesces reads"):
+# its speed words count for half. Projects that use conventional types file speedups under `perf:`.
+FEATURE = re.compile(r"^\s*(?:\u2728\ufe0f?\s*)?feat(?:\([^)]*\))?!?:|^\s*(?:\u2728|:sparkles:)", re.I)
 # Conventional-commit types that say "not a change to how fast the product runs".
 # NumPy-style prefixes (TST:, DOC:, BLD:, CI:, STY:, REL:, also "TST/MAINT:") say the same in the scientific Python world.
 OTHER_TYPE = re.compile(
@@ -72,7 +75,7 @@ OTHER_TYPE = re.compile(
 
 
 class PerfAnnotations(Rule):
-    """A `perf:` conventional-commit type or ⚡️ gitmoji, a `Performance:` trailer, or a measured result ("2.3x faster"); `refactor:`, `docs:`, `perf(tests):` count against."""
+    """A `perf:` conventional-commit type or ⚡️ gitmoji, a `Performance:` trailer, or a measured result ("2.3x faster"); `refactor:`, `docs:`, `perf(tests):` count against, `feat:` half."""
 
     name = "perf-annotations"
     max_score = 2.0
@@ -83,6 +86,8 @@ class PerfAnnotations(Rule):
             return None
         if OTHER_TYPE.search(commit.subject):
             return RuleHit(-1.0, f"conventional-commit type {commit.subject.split(':', 1)[0]!r} is not a product change")
+        if FEATURE.search(commit.subject):
+            return RuleHit(-0.5, "a new feature (feat:): its speed words describe the feature")
         score, reasons = 0.0, []
         if CONVENTIONAL.search(commit.subject):
             score += 1.5
