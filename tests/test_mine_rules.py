@@ -560,3 +560,39 @@ def test_a_deferred_import_stores_no_function_pairs(tmp_path: Path) -> None:
             stored = list(s.scalars(select(AntiPattern)))
     assert summary.perf == 1
     assert stored == []
+
+
+def test_rules_explain_gives_every_rule_and_the_verdict(tmp_path: Path) -> None:
+    from eco.errors import EcoError
+    from eco.mine.tester import explain_commits
+
+    root = new_repo(tmp_path)
+    first = commit(root, "init", {"pkg/core.py": BEFORE_FIND})
+    fix = commit(root, "Use a set in find\n\nMembership tests were quadratic.", {"pkg/core.py": AFTER_FIND})
+    with open_workspace(root) as ws:
+        rows = explain_commits(ws, ["HEAD", first])
+        with pytest.raises(EcoError, match="not a commit"):
+            explain_commits(ws, ["no-such-branch"])
+    assert [r["sha"] for r in rows] == [fix, first]
+    assert rows[0]["perf"] is True and rows[1]["perf"] is False
+    fired = {h["rule"]: h for h in rows[0]["rules"]}
+    assert {"static-shapes", "message-keywords"} <= set(fired)
+    assert "list-membership-in-loop" in fired["static-shapes"]["reason"]
+    assert rows[0]["score"] == pytest.approx(sum(h["score"] for h in rows[0]["rules"]), abs=1e-3)
+    assert rows[0]["score"] >= rows[0]["threshold"] > rows[1]["score"]
+
+
+def test_rules_explain_cli_prints_json_and_fails_in_one_line(tmp_path: Path) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/core.py": BEFORE_FIND})
+    sha = commit(root, "Use a set in find", {"pkg/core.py": AFTER_FIND})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ok = subprocess.run([sys.executable, "-m", "eco", "rules", "explain", sha, "--repo", str(root), "--json"],
+                        capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    [row] = json.loads(ok.stdout)
+    assert row["sha"] == sha and row["perf"] is True
+    bad = subprocess.run([sys.executable, "-m", "eco", "rules", "explain", "nope", "--repo", str(root)],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode != 0
+    assert "not a commit" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,4 +1,4 @@
-"""``eco mine`` and ``eco rules list|test``."""
+"""``eco mine`` and ``eco rules list|test|explain``."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from rich.table import Table
 from eco.cli.common import JsonOpt, RepoOpt, app, console, err_console, print_json, print_jsonl
 from eco.mine.miner import MineSummary, mine_many
 from eco.mine.rules import load_rules
-from eco.mine.tester import test_rule
+from eco.mine.tester import explain_commits, test_rule
 from eco.workspace import open_workspace
 
-rules_app = typer.Typer(help="Mining rules: list them, or see which commits one fires on.", no_args_is_help=True)
+rules_app = typer.Typer(help="Mining rules: list them, see which commits one fires on, or why a commit is (not) a fix.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 RevRange = Annotated[Optional[str], typer.Option("--rev-range", help="Commits to scan, as git understands them (A..B, a branch). Default: HEAD.")]
@@ -116,3 +116,31 @@ def rules_test(
     console.print(table)
     for err in result["errors"][:5]:
         err_console.print(f"eco: warning: {err}", highlight=False, soft_wrap=True)
+
+
+@rules_app.command("explain")
+def rules_explain(
+    revs: Annotated[list[str], typer.Argument(help="Commits to explain (SHAs, branches, tags: anything git rev-parse reads).")],
+    repo: RepoOpt = Path("."),
+    json_out: JsonOpt = False,
+) -> None:
+    """Why each commit is, or is not, a performance fix: every rule's score and reason against the threshold."""
+    with open_workspace(repo) as ws:
+        rows = explain_commits(ws, revs)
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        verdict = "performance fix" if row["perf"] else "not a performance fix"
+        table = Table(title=f"{row['sha'][:12]} {row['subject']}\n{verdict}: score {row['score']:+.2f}, threshold {row['threshold']:.2f}")
+        for col in ("rule", "score", "reason"):
+            table.add_column(col)
+        for hit in row["rules"]:
+            table.add_row(hit["rule"], f"{hit['score']:+.2f}", hit["reason"])
+        if row.get("skipped"):
+            table.add_row("(skipped)", "", row["skipped"])
+        elif not row["rules"]:
+            table.add_row("(none)", "", "no rule fired")
+        console.print(table)
+        for err in row["errors"]:
+            err_console.print(f"eco: warning: rule raised: {err}", highlight=False, soft_wrap=True)

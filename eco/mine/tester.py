@@ -48,3 +48,48 @@ def test_rule(
             hits.append({"sha": raw.sha, "subject": view.subject, "score": round(score, 4), "reason": reason,
                          "kinds": dict(hit.kinds) if isinstance(hit, RuleHit) else {}})
     return {"rule": lr.name, "source": lr.source, "scanned": scanned, "hits": hits, "errors": errors}
+
+
+def explain_commits(ws: Workspace, revs: list[str]) -> list[dict[str, Any]]:
+    """Why each commit is, or is not, a performance fix: every rule's score and reason, and the verdict.
+
+    The other half of tuning a rule: ``test_rule`` shows where one rule fires; this shows, for a commit a
+    user expected to be found (or not), what each rule said and how far the total is from the threshold.
+    Every rule runs, code-reading ones included, whatever the cheap rules already decided.
+    """
+    ruleset = load_rules(ws.settings.rules_dirs, ws.root)
+    threshold = ws.settings.mine_threshold
+    repo = open_git(ws.root)
+    blobs = BlobReader(repo)
+    out: list[dict[str, Any]] = []
+    for rev in revs:
+        try:
+            sha = repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
+        except Exception:
+            sha = ""
+        if not sha:
+            raise EcoError(f"not a commit in {ws.root}: {rev!r}")
+        raw = next(iter(stream_commits(repo, rev_range=sha, max_diff_bytes=ws.settings.max_diff_bytes)), None)
+        if raw is None:
+            raise EcoError(f"git log shows nothing for {rev!r}")
+        view = CommitView(raw, blobs)
+        row: dict[str, Any] = {"sha": raw.sha, "subject": view.subject, "threshold": threshold, "rules": [], "errors": []}
+        if raw.is_merge or raw.skipped:
+            row.update(perf=False, score=0.0, skipped=raw.skipped or "merge commit: judged through the commits it merges")
+            out.append(row)
+            continue
+        total = 0.0
+        for lr in ruleset.rules:
+            try:
+                hit = lr.rule.score(view)
+            except Exception as exc:
+                row["errors"].append(f"{lr.name}: {type(exc).__name__}: {exc}")
+                continue
+            if hit is None:
+                continue
+            score = float(getattr(hit, "score", 0.0))
+            total += score
+            row["rules"].append({"rule": lr.name, "score": round(score, 4), "reason": str(getattr(hit, "reason", ""))})
+        row.update(perf=total >= threshold, score=round(total, 4), skipped=None)
+        out.append(row)
+    return out
