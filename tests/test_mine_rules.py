@@ -39,6 +39,17 @@ def score_of(rules: RuleSet, name: str, v: CommitView) -> float | None:
     return None if hit is None else hit.score
 
 
+def mined_change(tmp_path: Path, path: str, before: str, subject: str, after: str) -> dict:
+    """The miner's row for one commit that changes ``path`` from ``before`` to ``after``."""
+    root = new_repo(tmp_path)
+    commit(root, "init", {path: before})
+    sha = commit(root, subject, {path: after})
+    rows: list[dict] = []
+    with open_workspace(root) as ws:
+        mine(ws, on_commit=rows.append)
+    return next(r for r in rows if r["sha"] == sha)
+
+
 def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
     names = {r.name for r in builtin.rules}
     assert {"message-keywords", "perf-annotations", "static-shapes", "non-code-only"} <= names
@@ -282,13 +293,7 @@ KEYS_GROWN = KEYS_AFTER.replace("    return out\n", "    if not out:\n        ra
     ],
 )
 def test_small_self_evident_transformation_is_a_fix_without_message_words(tmp_path: Path, subject: str, path: str, after: str, perf: bool) -> None:
-    root = new_repo(tmp_path)
-    commit(root, "init", {path: KEYS_BEFORE})
-    sha = commit(root, subject, {path: after})
-    rows: list[dict] = []
-    with open_workspace(root) as ws:
-        mine(ws, on_commit=rows.append)
-    row = next(r for r in rows if r["sha"] == sha)
+    row = mined_change(tmp_path, path, KEYS_BEFORE, subject, after)
     assert row["perf"] is perf, row
     if path.startswith("pkg/") and "refactor" not in subject and "ruff" not in subject:
         assert "static-shapes" in row["rules"]
@@ -464,17 +469,6 @@ class URL:
     def with_query(self, q):
         return from_parts(self.scheme, self.host, q)
 """
-
-
-def mined_change(tmp_path: Path, path: str, before: str, subject: str, after: str) -> dict:
-    """The miner's row for one commit that changes ``path`` from ``before`` to ``after``."""
-    root = new_repo(tmp_path)
-    commit(root, "init", {path: before})
-    sha = commit(root, subject, {path: after})
-    rows: list[dict] = []
-    with open_workspace(root) as ws:
-        mine(ws, on_commit=rows.append)
-    return next(r for r in rows if r["sha"] == sha)
 
 
 @pytest.mark.parametrize("subject, perf", [("Make from_parts an LRU", True), ("Move from_parts to module level", False)])
