@@ -386,7 +386,8 @@ class Verdict:
         return [{"rule": n, "score": round(h.score, 3), "reason": h.reason} for n, h in self.hits]
 
 
-def _run(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], errors: list[tuple[str, str]]) -> None:
+def run_rule(lr: LoadedRule, view: CommitView, hits: list[tuple[str, RuleHit]], errors: list[tuple[str, str]]) -> None:
+    """Score one commit with one rule: a hit goes to ``hits`` (coerced to a RuleHit), a raise to ``errors``."""
     try:
         hit = lr.rule.score(view)
     except Exception as exc:
@@ -423,7 +424,7 @@ def judge_cheap(view: CommitView, rules: RuleSet, threshold: float | None = None
     errors: list[tuple[str, str]] = []
     parts = rules.parts()
     for lr in parts.cheap:
-        _run(lr, view, hits, errors)
+        run_rule(lr, view, hits, errors)
     score = sum(h.score for _, h in hits)
     deep = parts.deep
     reach = parts.deep_reach
@@ -453,7 +454,7 @@ def judge_code(view: CommitView, rules: RuleSet, verdict: Verdict, threshold: fl
         return settle(verdict, threshold)
     hits, errors = list(verdict.hits), list(verdict.errors)
     for lr in rules.parts().deep:
-        _run(lr, view, hits, errors)
+        run_rule(lr, view, hits, errors)
     score = sum(h.score for _, h in hits)
     return Verdict(score=score, perf=score >= threshold, hits=hits, errors=errors, deep=True)
 

@@ -321,16 +321,18 @@ def same_signature(before: str, after: str) -> bool:
 _IMPORT_LINE = re.compile(r"(?:import\s|from\s+\S+\s+import\s)")
 
 
+def _code_lines(code: str) -> list[str]:
+    """A function's lines, stripped, without blank lines and comments: what a change to it is counted in."""
+    return [s for s in (ln.strip() for ln in code.splitlines()) if s and not s.startswith("#")]
+
+
 def only_imports_changed(before: str, after: str) -> bool:
     """Whether every line that differs is an import statement (blank lines and comments aside).
 
     A function that only gains or loses an import was not made cheaper: the commit deferred a module's
     import to this use site (start-up time) or hoisted it out, and the function's own work is unchanged.
     """
-    def keep(code: str) -> Counter[str]:
-        return Counter(s for s in (ln.strip() for ln in code.splitlines()) if s and not s.startswith("#"))
-
-    b, a = keep(before), keep(after)
+    b, a = Counter(_code_lines(before)), Counter(_code_lines(after))
     differ = list(((b - a) + (a - b)).elements())
     return bool(differ) and all(_IMPORT_LINE.match(line) for line in differ)
 
@@ -339,10 +341,7 @@ def changed_lines(before: str, after: str) -> tuple[int, int]:
     """Lines removed and lines added between two versions of a function (blank lines and comments ignored)."""
     import difflib
 
-    def keep(code: str) -> list[str]:
-        return [s for s in (ln.strip() for ln in code.splitlines()) if s and not s.startswith("#")]
-
-    b, a = keep(before), keep(after)
+    b, a = _code_lines(before), _code_lines(after)
     removed = added = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b, a, autojunk=False).get_opcodes():
         if tag != "equal":

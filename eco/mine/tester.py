@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any
 
 from eco.errors import EcoError
 from eco.mine.gitlog import BlobReader, stream_commits
 from eco.mine.miner import open_git
-from eco.mine.rules import CommitView, RuleHit, load_rules
+from eco.mine.rules import CommitView, RuleHit, load_rules, run_rule
 from eco.workspace import Workspace
 
 
@@ -69,7 +70,9 @@ def explain_commits(ws: Workspace, revs: list[str]) -> list[dict[str, Any]]:
             sha = ""
         if not sha:
             raise EcoError(f"not a commit in {ws.root}: {rev!r}")
-        raw = next(iter(stream_commits(repo, rev_range=sha, max_diff_bytes=ws.settings.max_diff_bytes)), None)
+        # The first commit of `git log SHA` is SHA itself (a root commit too); closing stops git there.
+        with closing(stream_commits(repo, rev_range=sha, max_diff_bytes=ws.settings.max_diff_bytes)) as commits:
+            raw = next(commits, None)
         if raw is None:
             raise EcoError(f"git log shows nothing for {rev!r}")
         view = CommitView(raw, blobs)
@@ -78,18 +81,13 @@ def explain_commits(ws: Workspace, revs: list[str]) -> list[dict[str, Any]]:
             row.update(perf=False, score=0.0, skipped=raw.skipped or "merge commit: judged through the commits it merges")
             out.append(row)
             continue
-        total = 0.0
+        hits: list[tuple[str, RuleHit]] = []
+        errors: list[tuple[str, str]] = []
         for lr in ruleset.rules:
-            try:
-                hit = lr.rule.score(view)
-            except Exception as exc:
-                row["errors"].append(f"{lr.name}: {type(exc).__name__}: {exc}")
-                continue
-            if hit is None:
-                continue
-            score = float(getattr(hit, "score", 0.0))
-            total += score
-            row["rules"].append({"rule": lr.name, "score": round(score, 4), "reason": str(getattr(hit, "reason", ""))})
+            run_rule(lr, view, hits, errors)
+        total = sum(hit.score for _, hit in hits)
+        row["rules"] = [{"rule": name, "score": round(hit.score, 4), "reason": hit.reason} for name, hit in hits]
+        row["errors"] = [f"{name}: {error}" for name, error in errors]
         row.update(perf=total >= threshold, score=round(total, 4), skipped=None)
         out.append(row)
     return out
