@@ -144,6 +144,21 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("fix(optimizer)!: stop optimizing OR-conditioned joins and anti joins", None),
         ("Split slow valgrind tests in four batches", None),
         ("Improve memory channel docstrings", None),
+        # mechanisms that only exist for speed, and purposes stated in the body
+        ("chunkers: zero-copy fill via FileReader.readinto()", 1.0),
+        ("chunkers: release the GIL in the AES chunkers' scan kernels", 1.0),
+        ("fetch_many: cache recently parsed chunks, #1678", 1.0),
+        ("ci: cache pip downloads", None),
+        ("Serve zero chunks directly\n\nInstead of fetching that chunk from the repository over and over, detect it.", 0.5),
+        ("Lazy compaction\n\nThe memmove now runs once per buffer cycle instead of once per refill.", 1.0),
+        ("Remove usage of LocalStacks\n\nIn local benchmarking this leads to a noticeable performance improvement.", 1.0),
+        ("Two minor improvements\n\nHopefully these help performance.", 1.0),
+        ("Fix crash on empty input\n\nThis also improves performance a little.", 0.5),  # a bug fix that mentions speed
+        ("ENH: adding magnetic_laplacian_matrix\n\n* ENH: improving performance completing tests", 0.5),  # the new thing's own speed
+        ("Fix: cache save failures should not be fatal", 0.5),
+        ("[mypyc] Enable partial support for free-threading\n\nA toy benchmark shows free threading can improve performance.", 0.5),
+        ("runtests.py: list tests to run\n\nRunning a subset of tests will help speed up typeshed CI.", 0.5),  # speed of CI: one weak word
+        ("Simplify regex alternations\n\nThere is no measurable performance improvement; the change is cosmetic.", None),
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:
@@ -167,6 +182,15 @@ def test_message_keywords(builtin: RuleSet, message: str, expected: float | None
         ("Rework loop\n\nPeak memory from 10 MB to 20 MB.", False),
         ("Fix warm shutdown\n\n* Reduce blocking task timeout from 30s to 5s for faster CI", False),
         ('Revert "perf: new tokenizer"', False),
+        ("Rework kernel\n\nApple M3 Pro, 128 MiB of random data: 517 -> 561 MB/s (1.08x).", True),  # a rate that grew
+        ("Rework kernel\n\nThroughput dropped from 700 MB/s to 500 MB/s.", False),
+        ("Pick kernels per platform\n\nThis makes the default chunkers 1.6x (goldilocks) to 2.1x (buzhash64) faster.", True),
+        ("Cap the workers\n\n4 workers beat 12: +13% (source) .. +37% (VM image) big-chunk throughput.", True),
+        ("Use binary sizes\n\nThe buffer became a power of two, 10 MB -> 8 MiB.", False),  # a size setting, not memory saved
+        ("Stream rows\n\nPeak memory went from 20 MB to 10 MB.", True),
+        ("Tune the client\n\nRaise the rate limit from 10 to 20 requests/s.", False),
+        ("Factor out the shared code, no performance change\n\nA/B: 683.6 -> 660.5 MB/s ... all within +-1%", False),
+        ("Factor out the shared code\n\nA/B of the scan: 687.4 -> 694.7 MB/s.", False),  # 1%: noise
     ],
 )
 def test_perf_annotations(builtin: RuleSet, message: str, fires: bool) -> None:

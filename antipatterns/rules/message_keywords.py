@@ -28,7 +28,7 @@ NEGATIVE = re.compile(
   | \b(?:set|dict|list)\s+(?:literals?|comprehensions?|displays?)\b
   | \boptimi[sz]ation\.\w+ | \boptimi[sz]ation\s+(?:phase|level|option|setting|problem|objective|target)s?\b
   | \b(?:add|update|improve|fix|clarify)\w*\s+(?:a\s+|the\s+)?(?:comments?|docs?|docstrings?|notes?|documentation)\s+(?:about|on|for|of)\b.*
-  | (?:no|without)\s+(?:a\s+)?(?:performance|perf)\s+(?:impact|change|difference|penalty)
+  | (?:no|without)\s+(?:a\s+)?(?:measurable\s+|noticeable\s+|significant\s+|visible\s+|real\s+)?(?:performance|perf|speed)\s+(?:impact|change|difference|penalty|improvements?|gains?|benefits?)
   | (?:performance|perf)\s+(?:impact|change|difference|penalty)\s+(?:is\s+)?(?:none|negligible)
   | (?:cache|caching)\s+(?:invalidation|bug|corruption|poisoning|stale)
   | (?:clear|flush|purge|reset|invalidate)s?\s+(?:the\s+)?cache
@@ -138,7 +138,12 @@ STRONG = Phrases(
         (("cpu", "busy"), r"\b(?:100\s*%|high|excessive)\s+cpu\b | \bbusy[- ]?(?:loop|wait)\w* | \bcpu\s+spin\w*"),
         (("eager",), r"\b(?:skip|avoid|remov|drop|no\s+longer)\w*\s+(?:the\s+|an?\s+)?eager\w*\s+(?:\S+\s+){0,2}?(?:import|load)\w*"),
         ((("only once", "just once"),), r"\b" + _WORK_VERBS + r"\w*\s+(?:\S+\s+){0,5}?(?:only|just)[ ]once\b"),
-        (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?![^\s:]*:)[`']?\w"),
+        (("zero-copy", "zero copy"), r"\bzero[- ]copy\b"),
+        (("gil",), r"\brelease[sd]?\s+(?:of\s+)?the\s+gil\b | \breleasing\s+the\s+gil\b"),
+        (("memcpy", "memmove"), r"\b(?:avoid|skip|remov|drop|eliminat|sav)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+){0,2}?(?:memcpy|memmove)s?\b"),
+        (("instead of",), r"\bonce\s+(?:per|every|for\s+each|a)\s+(?:\S+\s+){0,3}?instead\s+of\s+(?:once\s+)?(?:per|every|each|for\s+each|on\s+every)\b"
+         r" | \bonce\s+instead\s+of\s+(?:\d+|many|multiple|several|n|twice)\b"),
+        (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?!(?:fix|fixes|fixed|bug|bugfix|feat|chore|build|ci|docs?|tests?|refactor|style|revert)\b)(?:[\w./-]{1,40}:\s+)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?![^\s:]*:)[`']?\w"),
         (("lazy", "lazily", "deferred", "delayed"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
         (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?imports?\b"),
         ((("start", "import", "load"), ("time", "cost", "overhead")), r"\b(?:reduce[sd]?|reducing|improve[sd]?|improving|lower(?:s|ed)?|cut)\s+(?:the\s+)?(?:start-?up|import|load(?:ing)?)\s+(?:time|cost|overhead)"),
@@ -149,9 +154,9 @@ STRONG = Phrases(
         (("efficiency",), r"\bfor\s+(?:better\s+|more\s+|improved\s+)?efficiency\b"),
         (("more efficient",), r"\bmore[ ]efficient(?:ly)?\b"),
         (("avoid", "instead", "rather"), r"(?:\bavoid\w*|\binstead\s+of|\brather\s+than)\s+" + _REDO),
-        (("twice", "repeatedly", "multiple", "more than once", "every time"),
-         r"\b(?:avoid|skip|don'?t|do\s+not|stop|no\s+longer|never)\w*\s+(?:re-?)?" + _WORK_VERBS
-         + r"\w*\s+(?:\S+\s+){0,4}?(?:twice|repeatedly|multiple\s+times|more\s+than\s+once|every\s+time)\b"),
+        (("twice", "repeatedly", "multiple", "more than once", "every time", "over and over"),
+         r"\b(?:avoid|skip|don'?t|do\s+not|stop|no\s+longer|never|instead\s+of)\w*\s+(?:re-?)?" + _WORK_VERBS
+         + r"\w*\s+(?:\S+\s+){0,5}?(?:twice|repeatedly|multiple\s+times|more\s+than\s+once|every\s+time|over\s+and\s+over)\b"),
         (("unnecessarily",), r"\b(?:load|import|comput|creat|build|pars|read|cop|allocat|call|run|check|fetch|recomput|render|query|request|walk|scan"
          r"|serializ|deserializ|tokeniz|hash|materiali[sz]|encod|decod)\w*\s+(?:\S+\s+){0,4}?unnecessarily\b"),
         (("excessive", "unbounded", "exponential"), r"\b(?:excessive|unbounded|exponential)\s+(?:cpu|memory|ram|time|run\s*time)\b"),
@@ -229,7 +234,7 @@ _REVERT = re.compile(r"\brevert", re.I)
 # often as to say what got faster, unless the note also says "improve performance", "performance regression",
 # "optimize X"; "faster", "catastrophic backtracking" and the like always say what got faster.
 _BUGFIX_NOTE = re.compile(r"(?:^|/|\.)(?:bug|bugs|bugfix|bugfixes|fix|fixes|fixed)(?:\.|/)", re.I)
-_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|^perf(?:ormance)?s?$", re.I)  # words that can say where the bug was
+_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|zero[- ]copy|^once\s|^perf(?:ormance)?s?$", re.I)  # words that can say where the bug was
 _PURPOSE = re.compile(
     r"\b(?:improv\w*|better|boost\w*|increas\w*|enhanc\w*)\s+(?:\S+\s+){0,4}?(?:performance|perf|speed|efficiency)\b"
     r"|\b(?:performance|speed)\s+(?:improvements?|regressions?|boost|gains?|issues?|problems?|fix(?:es)?)\b|\boptimi[sz]e[sd]?\s+(?!the\s+fast)\w",
@@ -243,6 +248,16 @@ _RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|chan
 _SUPPORT_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?)\b", re.I)
 # A subject that announces new support explains a note's speed words ("lazy imports" syntax) as a feature.
 _NEW_SUPPORT = re.compile(r"\b(?:add(?:s|ed|ing)?\s+(?:\w+\s+)?support|support\s+(?:for|of)|new\s+feature)\b", re.I)
+# A body that states speed as the change's purpose ("Hopefully these help performance", "leads to a noticeable
+# performance improvement") settles a subject that names only the mechanism ("Remove usage of LocalStacks").
+_BODY_PURPOSE = re.compile(
+    r"\b(?:help|improv|boost|increas|enhanc)\w*\s+(?:the\s+)?(?:overall\s+)?(?:performance|perf|speed)\b(?!(?:[- ]up)?\s+(?:\S+\s+)?(?:tests?|test\s+suite|suite|benchmarks?|ci|builds?|docs)\b)"
+    r"|\b(?:noticeable|significant|measurable|considerable|substantial|big|huge|large|major|nice|massive|dramatic)\s+(?:performance|perf|speed)\s+"
+    r"(?:improvements?|gains?|boosts?|wins?|increases?)\b",
+    re.I,
+)
+# ... unless the subject announces something new, whose own speed the body then describes ("ENH: adding X").
+_NEW_THING = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:ENH:|feat\b|(?:[\w./-]{1,40}:\s+)?(?:add|adds|added|adding|implement\w*|introduc\w*|new)\b)|\bsupport\b", re.I)
 _FILE_HEADER = re.compile(rb"^diff --git a/.*? b/(.*)$", re.M)
 _ADDED = re.compile(rb"^\+(?!\+\+ )(.*)$", re.M)
 _REMOVED = re.compile(rb"^-(?!-- )(.*)$", re.M)
@@ -325,6 +340,9 @@ class MessageKeywords(Rule):
             return RuleHit(1.0, f"subject says {m.group(0).strip()!r}")
         weak = WEAK.search(subject)
         strong_body = STRONG.search(body)
+        purpose = _BODY_PURPOSE.search(body) if strong_body else None
+        if purpose and not (_FIX_SUBJECT.search(commit.subject) or _NEW_THING.search(commit.subject)):
+            return RuleHit(1.0, f"body gives speed as the purpose: {purpose.group(0).strip()!r}")
         if weak and strong_body and not CACHE_NOUN.fullmatch(weak.group(0)):
             # Two signals that agree: a subject that hints (cache, avoid recomputing, lazy) and a body that says speed.
             return RuleHit(1.0, f"subject says {weak.group(0).strip()!r} and body says {strong_body.group(0).strip()!r}")

@@ -11,9 +11,14 @@ CONVENTIONAL = re.compile(r"^perf(?:\([^)]*\))?!?:\s", re.I)
 GITMOJI = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:\u26a1\ufe0f?|:zap:|\U0001f40e|:racehorse:)")
 TRAILERS = {"performance", "perf", "speedup", "benchmark", "benchmarks"}
 _UNIT = r"(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|mins?|minutes?|hours?|[kmg]i?b|bytes)"
+# A rate: more of it is better ("489 -> 710 MB/s", "from 2k to 5k req/s").
+_RATE = r"(?:[kmgt]i?b|bytes|ops|requests|reqs?|rows|items|it|calls|files|chunks|msgs|messages|records|lines|queries)\s*/\s*(?:s|sec|second)\b"
+_RATE_NUMBER = r"~?\d+(?:[.,]\d+)?\s*[kmg]?"
 MEASURED = re.compile(
     rf"""
-    \d+(?:\.\d+)?\s*(?:x|×|times)\s+(?:faster|quicker|speed[- ]?up|less|fewer|smaller|improvement|better)
+    \d+(?:\.\d+)?\s*(?:x|×|times)\s+(?:\([^)\n]{{1,40}}\)\s+)?(?:faster|quicker|speed[- ]?up|less|fewer|smaller|improvement|better)
+  | \+\d+(?:\.\d+)?\s*%\s+(?:\([^)\n]{{1,40}}\)\s+)?(?:[\w-]+\s+)?(?:throughput|speed)\b
+  | (?:from\s+)?{_RATE_NUMBER}\s*(?:{_RATE})?\s*(?:->|→|=>|to)\s*{_RATE_NUMBER}\s*{_RATE}
   | (?:speed[- ]?up|faster)\s+(?:of|by)\s+(?:about\s+|~|roughly\s+)?\d+(?:\.\d+)?\s*(?:x|×|%|times)
   | \d+(?:\.\d+)?\s*%\s+(?:faster|quicker|speed[- ]?up|less\s+(?:time|memory)|fewer|reduction|improvement|decrease\s+in\s+(?:time|runtime|memory))
   | from\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\s+(?:down\s+)?to\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\b
@@ -28,7 +33,9 @@ _TIME = {"ns": 1e-9, "µs": 1e-6, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0,
 _SIZE = {"bytes": 1.0, "kb": 1e3, "kib": 1024.0, "mb": 1e6, "mib": 1024.0**2, "gb": 1e9, "gib": 1024.0**3}
 
 
-_SETTING = re.compile(r"\b(?:timeouts?|intervals?|delays?|sleeps?|waits?|ttl|deadlines?|retention|expir\w*|backoff|retr(?:y|ies))\b", re.I)
+_SETTING = re.compile(
+    r"\b(?:timeouts?|intervals?|delays?|sleeps?|waits?|ttl|deadlines?|retention|expir\w*|backoff|retr(?:y|ies)|limit\w*|throttl\w*|quotas?)\b", re.I
+)
 
 
 def _number(text: str) -> float:
@@ -38,8 +45,27 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+_RATE_PAIR = re.compile(rf"({_RATE_NUMBER})\s*(?:{_RATE})?\s*(?:->|→|=>|to)\s*({_RATE_NUMBER})\s*{_RATE}", re.I)
+_SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
+# A size that shrank is a result only when the message speaks of memory; otherwise it is a setting ("buffer 10 MB -> 8 MiB").
+_MEMORY = re.compile(r"\b(?:memory|rss|ram|heap|footprint|peak|resident|allocat\w*|usage|consum\w*|disk\s+space|smaller|shrink\w*)\b", re.I)
+
+
+def _rate(text: str) -> float:
+    """"2.5k" is 2500: rates are often written with a thousands suffix."""
+    text = text.strip().lstrip("~").strip()
+    suffix = text[-1:].lower() if text[-1:].isalpha() else ""
+    return _number(text[: len(text) - len(suffix)].strip()) * _SCALE[suffix]
+
+
 def _before_after(text: str) -> tuple[float, float] | None:
-    """The two quantities of a "from A to B" or "A -> B" measure in one unit, or None when they cannot be compared."""
+    """The two quantities of a "from A to B" or "A -> B" measure in one unit, or None when they cannot be compared.
+
+    Rates come back negated, so that for every measure the second number is smaller when things improved.
+    """
+    rate = _RATE_PAIR.search(text)
+    if rate is not None:
+        return -_rate(rate.group(1)), -_rate(rate.group(2))
     found = _QUANTITY.findall(text)
     if len(found) != 2:
         return None
@@ -51,14 +77,31 @@ def _before_after(text: str) -> tuple[float, float] | None:
     return None
 
 
+def _is_size(text: str) -> bool:
+    return any(u.lower() in _SIZE for _, u in _QUANTITY.findall(text))
+
+
+# A message that reports its numbers to show nothing changed ("no performance change", "all within +-1%").
+_NO_CHANGE = re.compile(
+    r"\bno\s+(?:measurable\s+|noticeable\s+|significant\s+)?(?:performance|perf|speed)\s+(?:change|impact|difference|regression)s?\b"
+    r"|\bperformance\s+(?:is\s+|stays\s+|remains\s+)?unchanged\b|\bunchanged\s+(?:\w+\s+and\s+)?performance\b|\bwithin\s+(?:the\s+)?noise\b",
+    re.I,
+)
+NOISE = 0.03  # a measure that moved by less than 3% is noise, not a result
+
+
 def measured(message: str) -> re.Match[str] | None:
     """The first measured improvement in the message; a "from 23 ms to 39 ms" that got worse is not one."""
+    if _NO_CHANGE.search(message):
+        return None
     for m in MEASURED.finditer(message):
         pair = _before_after(m.group(0))
-        if pair is not None and pair[1] >= pair[0]:
+        if pair is not None and pair[1] >= pair[0] - NOISE * abs(pair[0]):
             continue
         if pair is not None and _SETTING.search(message, max(0, m.start() - 40), m.start()):
             continue  # "reduce the timeout from 30s to 5s" changes a setting, it measures nothing
+        if pair is not None and pair[0] > 0 and _is_size(m.group(0)) and not _MEMORY.search(message):
+            continue
         return m
     return None
 REVERT = re.compile(r"^revert\b", re.I)
