@@ -29,13 +29,20 @@ def _is_list_expr(node: ast.AST, list_names: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in list_names
 
 
+def _as_assign(node: ast.AST) -> ast.AST:
+    """An annotated assignment with a value (`x: bytes = b""`) as the plain assignment it also is."""
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return ast.Assign(targets=[node.target], value=node.value)
+    return node
+
+
 def features(tree: ast.AST) -> Counter[str]:
     """Count the shape features of one parsed function."""
     feats: Counter[str] = Counter()
     list_names: set[str] = set()
     str_names: set[str] = set()
     bytes_names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in map(_as_assign, ast.walk(tree)):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if isinstance(node.value, (ast.List, ast.ListComp)) or (
                 isinstance(node.value, ast.Call) and _name(node.value.func) == "list"
@@ -48,6 +55,7 @@ def features(tree: ast.AST) -> Counter[str]:
 
     def visit(node: ast.AST, depth: int) -> None:
         in_loop = depth > 0
+        a = _as_assign(node)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             feats["max_loop_depth"] = max(feats["max_loop_depth"], depth + 1)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -68,8 +76,8 @@ def features(tree: ast.AST) -> Counter[str]:
                         feats["in_keys"] += 1
                     if isinstance(right, ast.Call) and _name(right.func) in {"set", "frozenset"} and in_loop:
                         feats["set_built_in_loop"] += 1
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, bytes) and node.value.value == b""):
+        if (isinstance(a, ast.Assign) and len(a.targets) == 1 and isinstance(a.value, ast.Constant)
+                and isinstance(a.value.value, bytes) and a.value.value == b""):
             feats["bytes_init"] += 1
         if isinstance(node, (ast.Set, ast.SetComp)):
             feats["set_ctor"] += 1
@@ -85,10 +93,10 @@ def features(tree: ast.AST) -> Counter[str]:
                 feats["list_augadd_in_loop"] += 1
             elif target in bytes_names:
                 feats["bytes_augadd_in_loop"] += 1
-        if isinstance(node, ast.Assign) and in_loop and isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
-            if isinstance(node.value.right, (ast.List, ast.ListComp)) or isinstance(node.value.left, (ast.List, ast.ListComp)):
+        if isinstance(a, ast.Assign) and in_loop and isinstance(a.value, ast.BinOp) and isinstance(a.value.op, ast.Add):
+            if isinstance(a.value.right, (ast.List, ast.ListComp)) or isinstance(a.value.left, (ast.List, ast.ListComp)):
                 feats["list_augadd_in_loop"] += 1
-            elif _name(node.targets[0]) in str_names and _name(node.value.left) == _name(node.targets[0]):
+            elif _name(a.targets[0]) in str_names and _name(a.value.left) == _name(a.targets[0]):
                 feats["str_augadd_in_loop"] += 1
         if isinstance(node, ast.Subscript):
             if isinstance(node.value, ast.Call) and _name(node.value.func) == "sorted":

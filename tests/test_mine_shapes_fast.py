@@ -43,6 +43,17 @@ def f(items, seen):
 @lru_cache(maxsize=None)
 def g(n):
     return [m for m in range(n) if m in {1, 2}]
+
+def h(stream, parts):
+    data: bytes = b""
+    text: str = ""
+    seen: list = []
+    hint: int
+    for p in parts:
+        data += stream.read(4)
+        text += p
+        if p in seen:
+            text: str = text + p
 '''
 
 

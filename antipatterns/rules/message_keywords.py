@@ -35,6 +35,8 @@ NEGATIVE = re.compile(
   | \b(?:remov|drop|disabl|delet)\w*\s+(?:the\s+|an?\s+)?(?:\S+\s+){0,3}?(?:cach(?:e|es|ing)|memoi[sz]\w*)\b
   | \b(?:in|on|from|inside|within|through|via|than|instead\s+of)\s+(?:the\s+|a\s+|its\s+)?(?:[\w.`()'-]+\s+){0,2}?fast[- ]?paths?\b
   | \bslow(?:ly)?\s+(?:growing\s+)?(?:memory\s+)?leaks?\b
+  | \b[\w-]*(?:perf|speed|fast|slow|bench)[\w-]*\.(?:py|sh|js|rs|c|toml|ya?ml|json|txt)\b
+  | \bfaster\s+than\s+(?:\S+\s+){0,3}?(?:can|could)\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
   | \bfix\w*\s+(?:\S+\s+){0,3}?optimi[sz]ations?\b
   | \bslow\s+(?:\S+\s+){0,2}?tests?\b
@@ -118,7 +120,7 @@ STRONG = Phrases(
         (("exponential",), r"\bexponential\s+(?:\w+\s+){0,2}?(?:time|blow\w*|traversal|growth|complexity|search|recursion|runtime)\b | \bavoid\w*\s+(?:an?\s+)?exponential\b"),
         (("avoid",), r"\bavoid\w*\s+(?:re-?)?" + _WORK_VERBS + r"\w*\s+(?:\S+\s+){0,5}?just\s+(?:for|to)\b"),
         ((("avoid",), ("huge", "large", "big", "giant", "massive", "enormous", "entire", "whole", "full")),
-         r"\bavoid\w*\s+(?:re-?)?(?:" + _WORK_VERBS[3:-1] + r"|materiali[sz]|expand|download)\w*\s+(?:\S+\s+){0,3}?(?:huge|large|big|giant|massive|enormous|entire|whole|full)\b"),
+         r"\bavoid\w*\s+(?:re-?)?(?:" + _WORK_VERBS[3:-1] + r"|materiali[sz]|expand|download|loop|iterat)\w*\s+(?:\S+\s+){0,3}?(?:huge|large|big|giant|massive|enormous|entire|whole|full)\b"),
         (("first use", "first access", "first call", "first request", "first render", "first need"),
          r"\b(?:build|creat|comput|import|load|initiali[sz]|construct|instantiat|open|read|fetch|resolv|compil|render|set\s+up|mak)\w*\s+(?:\S+\s+){0,4}?"
          r"(?:on|at|until)\s+first[ ](?:use|access|call|request|render|need)\b"),
@@ -144,8 +146,14 @@ STRONG = Phrases(
         (("instead of",), r"\bonce\s+(?:per|every|for\s+each|a)\s+(?:\S+\s+){0,3}?instead\s+of\s+(?:once\s+)?(?:per|every|each|for\s+each|on\s+every)\b"
          r" | \bonce\s+instead\s+of\s+(?:\d+|many|multiple|several|n|twice)\b"),
         (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?!(?:fix|fixes|fixed|bug|bugfix|feat|chore|build|ci|docs?|tests?|refactor|style|revert)\b)(?:[\w./-]{1,40}:\s+)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?![^\s:]*:)[`']?\w"),
-        (("lazy", "lazily", "deferred", "delayed"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \blazy[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
-        (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?imports?\b"),
+        (("lazy", "lazily", "deferred", "delayed", "late"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \b(?:lazy|late)[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
+        (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?(?:imports?|loading)\b"),
+        (("wall",), r"\bimport\s+wall[- ]?(?:clock\s+)?time\b"),
+        (("contention",), r"\b(?:avoid|reduc|remov|eliminat|less|lower|minimi[sz]|prevent)\w*\s+(?:\S+\s+){0,3}?contention\b"),
+        (("compiled",), r"\bre-?us\w*\s+(?:the\s+|a\s+)?(?:pre-?)?compiled\s+(?:regex\w*|regexp?s?|regular\s+expressions?|patterns?)"),
+        (("once",), r"\b(?:load|comput|pars|build|creat|read|fetch|compil|initiali[sz]|calculat|resolv|evaluat)\w*\s+(?:\S+\s+){0,4}?(?<!than\s)once"
+         r"(?:\s*(?:[.;!)]|\(\#\d+\)|$) | \s+(?:instead|rather|using|via|per|at\s+start))"),
+        ((("avoid",), ("per ", "/")), r"\bavoid\w*\s+[^.\n]{0,40}?(?:\bper\s+|/)(?:row|item|element|iteration|record|line|character|char|byte|token|node)\b"),
         ((("start", "import", "load"), ("time", "cost", "overhead")), r"\b(?:reduce[sd]?|reducing|improve[sd]?|improving|lower(?:s|ed)?|cut)\s+(?:the\s+)?(?:start-?up|import|load(?:ing)?)\s+(?:time|cost|overhead)"),
         (("redundant", "unnecessary", "unneeded", "needless", "repeated", "double", "duplicate", "superfluous", "wasted", "useless", "extra"),
          r"\b(?:skip|avoid|eliminat|prevent|sav)\w*\s+(?:an?\s+|the\s+|some\s+)?(?:redundant|unnecessary|unneeded|needless|repeated|double|duplicated?|superfluous|wasted|useless|extra)[- ]"
@@ -186,8 +194,8 @@ WEAK = Phrases(
         (("reduc",), r"\breduce[sd]?\s+(?:memory|allocations?|time|calls|copies|work|overhead|cost)"),
         (("o(",), r"\bO\(1\) | \bO\(n\) | \bO\(log"),
         (("constant", "linear"), r"\bconstant[- ]time\b | \blinear[- ]time\b"),
-        ((("set", "dict", "deque", "heap", "generator", "join", "counter", "bytearray", "memoryview"), ("use", "using", "switch")),
-         r"\b(?:use|using|switch\s+to)\s+(?:a\s+)?`?(?:set|frozenset|dict|deque|heapq?|generator|join|counter|bytearray|memoryview)\b"),
+        ((("set", "dict", "deque", "heap", "generator", "join", "counter", "bytearray", "memoryview"), ("use", "using", "switch", "prefer")),
+         r"\b(?:use|using|switch\s+to|prefer)\s+(?:a\s+)?`?(?:set|frozenset|dict|deque|heapq?|generator|join|counter|bytearray|memoryview)\b"),
         ((("only", "defer", "lazily"), ("needed", "necessary", "required", "used")),
          r"\b(?:only|defer\w*|lazily)\b.*\b(?:if|when|until)\s+(?:actually\s+|really\s+)?(?:needed|necessary|required|used)\b"),
         (("inline", "local"), r"\b(?:inline|local)\s+imports?\b"),

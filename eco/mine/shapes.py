@@ -145,8 +145,9 @@ def features(tree: ast.AST) -> Counter[str]:
                         feats["in_keys"] += 1
                     if isinstance(right, Call) and _name(right.func) in {"set", "frozenset"} and in_loop:
                         feats["set_built_in_loop"] += 1
-        elif t is ast.Assign:
-            targets, value = node.targets, node.value
+        elif t is ast.Assign or (t is ast.AnnAssign and node.value is not None):
+            # `data: bytes = b""` is the same accumulator as `data = b""`
+            targets, value = (node.targets, node.value) if t is ast.Assign else ([node.target], node.value)
             if len(targets) == 1 and isinstance(targets[0], Name):
                 if isinstance(value, _LISTISH) or (isinstance(value, Call) and _name(value.func) == "list"):
                     list_names.add(targets[0].id)
