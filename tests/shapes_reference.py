@@ -29,6 +29,10 @@ def _is_list_expr(node: ast.AST, list_names: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in list_names
 
 
+def _is_self(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
 def _as_assign(node: ast.AST) -> ast.AST:
     """An annotated assignment with a value (`x: bytes = b""`) as the plain assignment it also is."""
     if isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -42,7 +46,17 @@ def features(tree: ast.AST) -> Counter[str]:
     list_names: set[str] = set()
     str_names: set[str] = set()
     bytes_names: set[str] = set()
+    stored: set[str] = set()
+    tested: set[str] = set()
     for node in map(_as_assign, ast.walk(tree)):
+        if isinstance(node, ast.Assign):
+            stored.update(t.attr for t in node.targets if isinstance(t, ast.Attribute) and _is_self(t.value))
+        if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and _is_self(node.left.value)
+                and any(isinstance(c, ast.Constant) and c.value is None for c in node.comparators)):
+            tested.add(node.left.attr)
+        if (isinstance(node, ast.Call) and _name(node.func) in {"hasattr", "getattr"} and len(node.args) >= 2
+                and _is_self(node.args[0]) and isinstance(node.args[1], ast.Constant)):
+            tested.add(str(node.args[1].value))
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if isinstance(node.value, (ast.List, ast.ListComp)) or (
                 isinstance(node.value, ast.Call) and _name(node.value.func) == "list"
@@ -173,4 +187,6 @@ def features(tree: ast.AST) -> Counter[str]:
             visit(child, child_depth)
 
     visit(tree, 0)
+    if stored & tested:
+        feats["self_memo"] = len(stored & tested)
     return feats

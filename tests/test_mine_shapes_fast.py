@@ -54,6 +54,16 @@ def h(stream, parts):
         text += p
         if p in seen:
             text: str = text + p
+
+class Config:
+    @property
+    def spec(self):
+        if self._spec is None:
+            self._spec = build(self.raw)
+        if not hasattr(self, "_names"):
+            self._names = [n for n in self.raw]
+        self.other = 1
+        return self._spec
 '''
 
 

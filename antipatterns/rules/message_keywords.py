@@ -149,6 +149,8 @@ STRONG = Phrases(
         (("lazy", "lazily", "deferred", "delayed", "late"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \b(?:lazy|late)[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
         (("defer",), r"\bdefer\w*\s+(?:\w+\s+)?(?:imports?|loading)\b"),
         (("wall",), r"\bimport\s+wall[- ]?(?:clock\s+)?time\b"),
+        (("accelerat",), r"\baccelerat(?:e|es|ing)\s+(?!(?:the\s+)?(?:tests?|ci|builds?|docs)\b)\w"),
+        (("nodelay", "nagle"), r"\btcp_nodelay\b | \bdisabl\w*\s+(?:the\s+)?nagle"),
         (("contention",), r"\b(?:avoid|reduc|remov|eliminat|less|lower|minimi[sz]|prevent)\w*\s+(?:\S+\s+){0,3}?contention\b"),
         (("compiled",), r"\bre-?us\w*\s+(?:the\s+|a\s+)?(?:pre-?)?compiled\s+(?:regex\w*|regexp?s?|regular\s+expressions?|patterns?)"),
         (("once",), r"\b(?:load|comput|pars|build|creat|read|fetch|compil|initiali[sz]|calculat|resolv|evaluat)\w*\s+(?:\S+\s+){0,4}?(?<!than\s)once"
@@ -237,6 +239,8 @@ _OTHER_GOAL = re.compile(
     r"\b(?:for|to\s+(?:fix|keep|restore|ensure))\s+(?:\S+\s+){0,2}?(?:compatibility|compat|correctness|security|thread[- ]safety|monkey[- ]?patch\w*)\b", re.I
 )
 _REVERT = re.compile(r"\brevert", re.I)
+# Hardening against hostile input names the attack ("excessive memory", "catastrophic backtracking") in its note.
+_SECURITY = re.compile(r"\bharden\w*|\bsecurity\b|\bcve-\d+|\bvulnerab\w*", re.I)
 # A note filed as a bug fix, or the note of a commit whose subject says it fixes something, uses some speed words
 # (fast path, vectorized, optimized, performance) to say where the bug was ("the fast path now checks ...") as
 # often as to say what got faster, unless the note also says "improve performance", "performance regression",
@@ -250,7 +254,7 @@ _PURPOSE = re.compile(
 )
 _FIX_NOTE = re.compile(r"\s*(?:[-*+]\s+)?(?:\[[^\]]*\]\s*)?fix(?:es|ed)?\b", re.I)
 _FIX_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fix(?:\([^)]*\))?!?:|fix(?:es|ed)?\b|bug\s*fix)", re.I)
-_RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|changelog|towncrier)\b", re.I)
+_RELEASE = re.compile(r"\b(?:release[sd]?|releasing|bump\w*|version|prepare|changelog|towncrier)\b|\bmerge\s+(?:\S+\s+){0,3}?branch\b", re.I)
 # A subject that opens with "Support ..." or "Add support for ..." names a feature ("Support lazy imports" syntax,
 # "Support query optimization with Dask arrays"): its speed words describe the feature, not a fix.
 _SUPPORT_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?)\b", re.I)
@@ -316,9 +320,12 @@ class MessageKeywords(Rule):
                 said = m.group(0).strip()
                 as_fix = (_FIX_SUBJECT.search(commit.subject) or _FIX_NOTE.match(entry)
                           or any(_BUGFIX_NOTE.search(p) for p in commit.paths if CHANGELOG_PATH.search(p)))
-                if not (as_fix and _WHERE.search(said) and not _PURPOSE.search(entry)):
+                if _SECURITY.search(commit.subject):
+                    note = RuleHit(0.5, f"its changelog entry says {said!r}, but the change hardens against an attack")
+                elif not (as_fix and _WHERE.search(said) and not _PURPOSE.search(entry)):
                     return RuleHit(1.0, f"its changelog entry says {said!r}")
-                note = RuleHit(0.5, f"its changelog entry says {said!r}, but it is filed as a bug fix")
+                else:
+                    note = RuleHit(0.5, f"its changelog entry says {said!r}, but it is filed as a bug fix")
         hit = self._message(commit)
         if note is not None and (hit is None or hit.score < note.score):
             return note

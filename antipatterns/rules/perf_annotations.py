@@ -20,6 +20,7 @@ MEASURED = re.compile(
   | \+\d+(?:\.\d+)?\s*%\s+(?:\([^)\n]{{1,40}}\)\s+)?(?:[\w-]+\s+)?(?:throughput|speed)\b
   | (?:from\s+)?{_RATE_NUMBER}\s*(?:{_RATE})?\s*(?:->|→|=>|to)\s*{_RATE_NUMBER}\s*{_RATE}
   | (?:speed[- ]?up|faster)\s+(?:of|by)\s+(?:about\s+|~|roughly\s+)?\d+(?:\.\d+)?\s*(?:x|×|%|times)
+  | \b(?:sped|speeds?)\s+up\s+(?:\S+\s+){{0,10}}?by\s+(?:about\s+|~|roughly\s+)?\d+(?:\.\d+)?\s*(?:x|×|%|times)
   | \d+(?:\.\d+)?\s*%\s+(?:faster|quicker|speed[- ]?up|less\s+(?:time|memory)|fewer|reduction|improvement|decrease\s+in\s+(?:time|runtime|memory))
   | from\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\s+(?:down\s+)?to\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\b
   | \d+(?:\.\d+)?\s*{_UNIT}\s*(?:->|→|=>)\s*\d+(?:\.\d+)?\s*{_UNIT}\b
@@ -87,6 +88,7 @@ _NO_CHANGE = re.compile(
     r"|\bperformance\s+(?:is\s+|stays\s+|remains\s+)?unchanged\b|\bunchanged\s+(?:\w+\s+and\s+)?performance\b|\bwithin\s+(?:the\s+)?noise\b",
     re.I,
 )
+_ABOUT_TESTS = re.compile(r"\btest(?:s|ing|[_ -]?suite)?\b|/tests?/|\btest\w*\.py\b|\bci\b|\b(?:builds?|docs)\s+(?:time|run)", re.I)
 NOISE = 0.03  # a measure that moved by less than 3% is noise, not a result
 
 
@@ -102,12 +104,24 @@ def measured(message: str) -> re.Match[str] | None:
             continue  # "reduce the timeout from 30s to 5s" changes a setting, it measures nothing
         if pair is not None and pair[0] > 0 and _is_size(m.group(0)) and not _MEMORY.search(message):
             continue
+        if _ABOUT_TESTS.search(message, max(0, m.start() - 40), m.end()):
+            continue  # "speeds up mypy/test/testcheck.py by 5%" measures the test suite
         return m
     return None
 REVERT = re.compile(r"^revert\b", re.I)
 # A new feature (`feat:`, ✨) that talks about speed describes the feature ("lazy indexing", "coalesces reads"):
 # its speed words count for half. Projects that use conventional types file speedups under `perf:`.
-FEATURE = re.compile(r"^\s*(?:\u2728\ufe0f?\s*)?feat(?:\([^)]*\))?!?:|^\s*(?:\u2728|:sparkles:)", re.I)
+FEATURE = re.compile(
+    r"^\s*(?:\u2728\ufe0f?\s*)?feat(?:\([^)]*\))?!?:|^\s*(?:\u2728|:sparkles:)"
+    # "Add support for X": 444 labelled commits say so, 3 of them are speedups
+    r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?)\b",
+    re.I,
+)
+# A subject that names speed as its purpose overrides what its type says about features and refactors
+# ("feat: make X a cached_property to accelerate execution", "feat(gcpubsub): optimize topic existence check").
+SPEED_PURPOSE = re.compile(
+    r"\b(?:speed(?:s|ed)?[- ]?up|speedups?|faster|quicker|accelerat\w*|performance|perf|optimi[sz](?:e|es|ed|ing|ation)|more\s+efficient(?:ly)?)\b", re.I
+)
 # Conventional-commit types that say "not a change to how fast the product runs".
 # NumPy-style prefixes (TST:, DOC:, BLD:, CI:, STY:, REL:, also "TST/MAINT:") say the same in the scientific Python world.
 OTHER_TYPE = re.compile(
@@ -129,8 +143,9 @@ class PerfAnnotations(Rule):
             return None
         if OTHER_TYPE.search(commit.subject):
             return RuleHit(-1.0, f"conventional-commit type {commit.subject.split(':', 1)[0]!r} is not a product change")
-        if FEATURE.search(commit.subject):
-            return RuleHit(-0.5, "a new feature (feat:): its speed words describe the feature")
+        m = measured(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
+        if FEATURE.search(commit.subject) and not SPEED_PURPOSE.search(commit.subject):
+            return RuleHit(-0.5, "a new feature (feat:, 'add support'): its speed words describe the feature")
         score, reasons = 0.0, []
         if CONVENTIONAL.search(commit.subject):
             score += 1.5
@@ -142,7 +157,6 @@ class PerfAnnotations(Rule):
         if named:
             score += 1.0
             reasons.append(f"trailer {named[0].title()}:")
-        m = measured(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
         if m:
             score += 1.0
             reasons.append(f"measured result {m.group(0).strip()!r}")

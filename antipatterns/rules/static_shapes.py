@@ -34,6 +34,7 @@ _MECHANICAL = re.compile(
     re.I,
 )
 
+_MANUAL_MEMO = re.compile(rb"^\s*if\s+(?:not\s+hasattr\(\s*self\s*,|self\.\w+\s+is\s+None\b)", re.M)
 _CACHE_DECORATOR = re.compile(rb"^\s*@\s*(?:functools\.)?(?:lru_cache|cache|cached_property|cachedmethod|cached|memoi[sz]ed?)\b", re.M)
 ADDED_SUPPORT = 0.6  # with a hinting message (0.5) this passes the threshold; alone it does not
 
@@ -158,7 +159,9 @@ class StaticShapes(Rule):
         tried as well and dropped: libraries built around slots add them with every new class.)
         """
         removed, added, _n = _product_lines(commit)
-        if len(_CACHE_DECORATOR.findall(added)) > len(_CACHE_DECORATOR.findall(removed)):
+        gained = len(_CACHE_DECORATOR.findall(added)) - len(_CACHE_DECORATOR.findall(removed))
+        # decorators that replace hand-written memos (`if self._x is None: self._x = ...`) cache nothing new
+        if gained > 0 and gained > len(_MANUAL_MEMO.findall(removed)) - len(_MANUAL_MEMO.findall(added)):
             return RuleHit(ADDED_SUPPORT, "product code gains a cache decorator")
         return None
 

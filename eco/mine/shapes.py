@@ -41,6 +41,10 @@ def _name(node: ast.AST) -> str:
     return ""
 
 
+def _is_self(node: ast.AST) -> bool:
+    return type(node) is ast.Name and node.id == "self"
+
+
 def _is_list_expr(node: ast.AST, list_names: set[str]) -> bool:
     if isinstance(node, (ast.List, ast.ListComp)):
         return True
@@ -69,6 +73,8 @@ def features(tree: ast.AST) -> Counter[str]:
     in_name: list[tuple[str, bool]] = []  # membership tests against a bare name: (name, in a loop)
     aug: list[tuple[str, bool, bool]] = []  # `x += v` in a loop: (target, v is a string, v is a list)
     concat: list[tuple[str, str]] = []  # `x = y + ...` in a loop: (target, left operand)
+    self_stored: set[str] = set()  # attributes of self the function assigns ...
+    self_tested: set[str] = set()  # ... and tests for None or presence: a hand-written memo
     Name, Attribute, Call, Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     pop, push = stack.pop, stack.append
@@ -83,6 +89,8 @@ def features(tree: ast.AST) -> Counter[str]:
             owner = _name(func.value) if is_attr else ""
             args = node.args
             first = args[0] if args else None
+            if fname in {"hasattr", "getattr"} and len(args) >= 2 and _is_self(args[0]) and type(args[1]) is Constant:
+                self_tested.add(str(args[1].value))
             if fname in {"set", "frozenset"}:
                 feats["set_ctor"] += 1
                 if in_loop and args:  # an empty set() in a loop is a per-item accumulator, not invariant work
@@ -130,6 +138,9 @@ def features(tree: ast.AST) -> Counter[str]:
                 if in_loop:
                     feats["sort_in_loop"] += 1
         elif t is ast.Compare:
+            left = node.left
+            if type(left) is Attribute and _is_self(left.value) and any(type(c) is Constant and c.value is None for c in node.comparators):
+                self_tested.add(left.attr)
             for op, right in zip(node.ops, node.comparators):
                 if isinstance(op, (ast.In, ast.NotIn)):
                     feats["membership"] += 1
@@ -148,6 +159,9 @@ def features(tree: ast.AST) -> Counter[str]:
         elif t is ast.Assign or (t is ast.AnnAssign and node.value is not None):
             # `data: bytes = b""` is the same accumulator as `data = b""`
             targets, value = (node.targets, node.value) if t is ast.Assign else ([node.target], node.value)
+            for target in targets:
+                if type(target) is Attribute and _is_self(target.value):
+                    self_stored.add(target.attr)
             if len(targets) == 1 and isinstance(targets[0], Name):
                 if isinstance(value, _LISTISH) or (isinstance(value, Call) and _name(value.func) == "list"):
                     list_names.add(targets[0].id)
@@ -228,6 +242,8 @@ def features(tree: ast.AST) -> Counter[str]:
     for target, left in concat:
         if target in str_names and left == target:
             feats["str_augadd_in_loop"] += 1
+    if self_stored & self_tested:
+        feats["self_memo"] = len(self_stored & self_tested)
     return feats
 
 
@@ -243,7 +259,8 @@ def _came(b: Counter[str], a: Counter[str], key: str) -> bool:
 TRANSFORMS: dict[str, Callable[[Counter[str], Counter[str]], bool]] = {
     "list-pop-front": lambda b, a: _gone(b, a, "pop0") and (_came(b, a, "deque") or a["deque"] > 0),
     "list-insert-front": lambda b, a: _gone(b, a, "insert0") and (a["deque"] > 0 or a["insert0"] == 0),
-    "missing-cache-pure-function": lambda b, a: _came(b, a, "cache_decorator"),
+    # a hand-written memo (`if self._x is None: self._x = ...`) turned into cached_property was already cached
+    "missing-cache-pure-function": lambda b, a: _came(b, a, "cache_decorator") and b["self_memo"] == 0,
     "regex-compile-in-loop": lambda b, a: _gone(b, a, "re_in_loop"),
     "string-concat-in-loop": lambda b, a: _gone(b, a, "str_augadd_in_loop") and a["join"] > 0,
     # bytes has no in-place resize: an accumulator becomes a bytearray (or its chunks are joined)
