@@ -151,6 +151,9 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("ci: cache pip downloads", None),
         ("Serve zero chunks directly\n\nInstead of fetching that chunk from the repository over and over, detect it.", 0.5),
         ("Lazy compaction\n\nThe memmove now runs once per buffer cycle instead of once per refill.", 1.0),
+        ("Fix netmask\n\nThe netmask was reset once per interface instead of once per address.", None),  # what the bug was
+        ("[Windows] fix net_if_stats() speed overflow for interfaces >4.29 Gbps", None),  # a link's speed
+        ("Fix stats\n\nIt returned an overflow as the speed for network interfaces faster than ~4.29 Gbps.", None),
         ("Remove usage of LocalStacks\n\nIn local benchmarking this leads to a noticeable performance improvement.", 1.0),
         ("Two minor improvements\n\nHopefully these help performance.", 1.0),
         ("Fix crash on empty input\n\nThis also improves performance a little.", 0.5),  # a bug fix that mentions speed
@@ -233,6 +236,7 @@ def test_non_product_conventional_types_count_against(builtin: RuleSet, subject:
         ("perf: speed up the parser", True),
         ("Added support for SQS fanout via SNS\n\nReduce poll calls by batching.", False),  # a feature's own speed
         ("feat: add the indexing package\n\nSelecting went from 2628ms to 14ms.", False),  # the new thing measured
+        ("Added feature: page labels\n\nLabels are computed lazily and cached.", False),
     ],
 )
 def test_a_feature_commit_speaks_of_its_feature(builtin: RuleSet, message: str, perf: bool) -> None:

@@ -37,6 +37,8 @@ NEGATIVE = re.compile(
   | \bslow(?:ly)?\s+(?:growing\s+)?(?:memory\s+)?leaks?\b
   | \b[\w-]*(?:perf|speed|fast|slow|bench)[\w-]*\.(?:py|sh|js|rs|c|toml|ya?ml|json|txt)\b
   | \bfaster\s+than\s+(?:\S+\s+){0,3}?(?:can|could)\b
+  | \b(?:link|interface|nic|network|port|fan|cpu|clock|line|connection|wire|baud|ethernet)\s+speeds?\b | \bspeed\s+(?:overflow|field|value|attribute)s?\b
+  | \bspeeds?\s+(?:of|for)\s+(?:the\s+)?(?:network\s+)?(?:interfaces?|links?|nics?|ports?|fans?|disks?|drives?)\b(?:\s+faster\s+than\b)? | \b(?:interfaces?|links?|nics?|disks?|drives?)\s+faster\s+than\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
   | \bfix\w*\s+(?:\S+\s+){0,3}?optimi[sz]ations?\b
   | \bslow\s+(?:\S+\s+){0,2}?tests?\b
@@ -143,7 +145,8 @@ STRONG = Phrases(
         (("zero-copy", "zero copy"), r"\bzero[- ]copy\b"),
         (("gil",), r"\brelease[sd]?\s+(?:of\s+)?the\s+gil\b | \breleasing\s+the\s+gil\b"),
         (("memcpy", "memmove"), r"\b(?:avoid|skip|remov|drop|eliminat|sav)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+){0,2}?(?:memcpy|memmove)s?\b"),
-        (("instead of",), r"\bonce\s+(?:per|every|for\s+each|a)\s+(?:\S+\s+){0,3}?instead\s+of\s+(?:once\s+)?(?:per|every|each|for\s+each|on\s+every)\b"
+        (("instead of",), r"\b(?:runs?|ran|called|computed|done|happens|executed|performed|built|parsed|read|loaded|fetched|evaluated|compiled|created"
+         r"|allocated|copied|hashed|scanned|sorted)\s+(?:only\s+|about\s+|roughly\s+|just\s+)?once\s+(?:per|every|for\s+each|a)\s+(?:\S+\s+){0,3}?instead\s+of\s+(?:once\s+)?(?:per|every|each|for\s+each|on\s+every)\b"
          r" | \bonce\s+instead\s+of\s+(?:\d+|many|multiple|several|n|twice)\b"),
         (("cache", "memoi", "lazily", "precompute", "pre-compute"), r"^\s*(?:\[[^\]]*\]\s*)?(?!(?:fix|fixes|fixed|bug|bugfix|feat|chore|build|ci|docs?|tests?|refactor|style|revert)\b)(?:[\w./-]{1,40}:\s+)?(?:cache|memoi[sz]e|lazily|precompute|pre-compute)\s+(?![^\s:]*:)[`']?\w"),
         (("lazy", "lazily", "deferred", "delayed", "late"), r"\bimport\w*\s+(?:of\s+)?\S+\s+lazily\b | \blazily\s+import | \b(?:lazy|late)[- ]import | \b(?:deferred|delayed)[- ]imports?\b"),
@@ -246,7 +249,7 @@ _SECURITY = re.compile(r"\bharden\w*|\bsecurity\b|\bcve-\d+|\bvulnerab\w*", re.I
 # often as to say what got faster, unless the note also says "improve performance", "performance regression",
 # "optimize X"; "faster", "catastrophic backtracking" and the like always say what got faster.
 _BUGFIX_NOTE = re.compile(r"(?:^|/|\.)(?:bug|bugs|bugfix|bugfixes|fix|fixes|fixed)(?:\.|/)", re.I)
-_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|zero[- ]copy|^once\s|^perf(?:ormance)?s?$", re.I)  # words that can say where the bug was
+_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|zero[- ]copy|\bonce\s+(?:per|every|for|a)\b|^perf(?:ormance)?s?$", re.I)  # words that can say where the bug was
 _PURPOSE = re.compile(
     r"\b(?:improv\w*|better|boost\w*|increas\w*|enhanc\w*)\s+(?:\S+\s+){0,4}?(?:performance|perf|speed|efficiency)\b"
     r"|\b(?:performance|speed)\s+(?:improvements?|regressions?|boost|gains?|issues?|problems?|fix(?:es)?)\b|\boptimi[sz]e[sd]?\s+(?!the\s+fast)\w",

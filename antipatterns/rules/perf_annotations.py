@@ -114,7 +114,7 @@ REVERT = re.compile(r"^revert\b", re.I)
 FEATURE = re.compile(
     r"^\s*(?:\u2728\ufe0f?\s*)?feat(?:\([^)]*\))?!?:|^\s*(?:\u2728|:sparkles:)"
     # "Add support for X": 444 labelled commits say so, 3 of them are speedups
-    r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?)\b",
+    r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?|add(?:s|ed)?\s+(?:a\s+|new\s+)?feature)\b",
     re.I,
 )
 # A subject that names speed as its purpose overrides what its type says about features and refactors
