@@ -36,11 +36,12 @@ from eco.workspace import open_workspace  # noqa: E402
 UNSEEN_SUFFIXES = ("blind19",)
 
 
-def predictions(repo: Path, rev: str | None, rules: RuleSet, max_commits: int | None = None) -> dict[str, dict]:
+def predictions(repo: Path, rev: str | None, rules: RuleSet, max_commits: int | None = None, *, llm_judge: bool = False) -> dict[str, dict]:
     shutil.rmtree(repo / ".eco", ignore_errors=True)
     rows: dict[str, dict] = {}
     with open_workspace(repo) as ws:
-        mine(ws, rev_range=rev, rules=rules, max_commits=max_commits, on_commit=lambda r: rows.__setitem__(r["sha"], r))
+        mine(ws, rev_range=rev, rules=rules, max_commits=max_commits, on_commit=lambda r: rows.__setitem__(r["sha"], r),
+             llm_judge=llm_judge)
     shutil.rmtree(repo / ".eco", ignore_errors=True)
     return rows
 
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"also list those of the {'/'.join('*' + u for u in UNSEEN_SUFFIXES)} windows (after which they are tuning windows)")
     ap.add_argument("--only", metavar="GLOB", default="*",
                     help="score only the label files whose stem matches (e.g. '*blind9'); the sample history runs with '*' alone")
+    ap.add_argument("--llm-judge", action="store_true",
+                    help="also ask the LLM at OPENAI_BASE_URL about commits the rules leave short (eco mine --llm-judge); one request each")
     args = ap.parse_args(argv)
     builtin = load_rules()
     keywords = RuleSet([r for r in builtin.rules if r.name == "message-keywords"])
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             clone(src, dest, data["head"])
             truth = {sha: bool(v["perf"]) for sha, v in data["labels"].items()}
             cover = commits_to_cover(dest, data["head"], int(data["window"]))
-            full = predictions(dest, data["head"], builtin, cover)
+            full = predictions(dest, data["head"], builtin, cover, llm_judge=args.llm_judge)
             base = predictions(dest, data["head"], keywords, cover)
             missing = set(truth) - set(full)
             if missing:

@@ -34,6 +34,9 @@ class Settings:
     max_diff_bytes: int = 2_000_000
     catalog_dirs: list[str] = field(default_factory=list)  # extra curated catalog folders (relative to the repo)
     mine_workers: int = 1  # processes that read before/after code while the log streams on (0: inline)
+    # ask the configured LLM about commits whose rules scored at least mine_llm_judge_min but below the threshold
+    mine_llm_judge: bool = False
+    mine_llm_judge_min: float = 0.25
     # code extraction and index
     embedder: str = "minilm"
     index_exclude: list[str] = field(

@@ -29,6 +29,7 @@ def mine_command(
     since: Since = None,
     max_commits: Annotated[Optional[int], typer.Option("--max-commits", min=0, help="Scan at most N new commits per repository (already mined commits are skipped and not counted).")] = None,
     all_functions: Annotated[bool, typer.Option("--all-functions", help="List changed functions for every commit, not only for performance fixes (reads more file contents; slower).")] = False,
+    llm_judge: Annotated[Optional[bool], typer.Option("--llm-judge/--no-llm-judge", help="Ask the configured LLM (OPENAI_BASE_URL) about commits the rules score at least mine_llm_judge_min but below the threshold; one request each. Default: the mine_llm_judge setting (off).", show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout: one object per scanned commit.")] = False,
 ) -> None:
     """Find performance-fix commits in the history and store their function-level before/after pairs.
@@ -37,7 +38,8 @@ def mine_command(
     """
     paths = list(repos or [Path(".")])
     if json_out:
-        summaries = mine_many(paths, rev_range=rev_range, since=since, max_commits=max_commits, on_commit=print_jsonl, all_functions=all_functions)
+        summaries = mine_many(paths, rev_range=rev_range, since=since, max_commits=max_commits, on_commit=print_jsonl, all_functions=all_functions,
+                              llm_judge=llm_judge)
         _warn(summaries)
         return
     with Progress(
@@ -53,7 +55,8 @@ def mine_command(
             perf += bool(row["perf"])
             progress.update(task, advance=1, perf=perf)
 
-        summaries = mine_many(paths, rev_range=rev_range, since=since, max_commits=max_commits, on_commit=tick, all_functions=all_functions)
+        summaries = mine_many(paths, rev_range=rev_range, since=since, max_commits=max_commits, on_commit=tick, all_functions=all_functions,
+                              llm_judge=llm_judge)
     table = Table(title="eco mine")
     for col in ("repository", "scanned", "known", "perf", "new pairs", "repeats", "merges", "skipped", "rule errors", "s"):
         table.add_column(col, justify="left" if col == "repository" else "right")
@@ -63,6 +66,9 @@ def mine_command(
         table.add_row(s.repo, str(s.scanned), str(s.already_mined), str(s.perf), str(s.antipatterns_added),
                       str(s.antipatterns_repeated), str(s.merges), skipped, errors, f"{s.seconds:.1f}")
     console.print(table)
+    for s in summaries:
+        if s.llm_judged:
+            console.print(f"LLM judge: asked about {s.llm_judged} commit(s) the rules left short, called {s.llm_promoted} a performance fix")
     _warn(summaries)
 
 

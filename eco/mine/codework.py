@@ -29,9 +29,11 @@ PairCollector = Callable[[RawCommit, list, Verdict, int, dict[str, dict[str, Any
 class CodeContext:
     """What judging a window needs; built in the main process, inherited by a forked worker."""
 
-    def __init__(self, repo: git.Repo, rules: RuleSet, threshold: float, all_functions: bool, repo_id: int, collect: PairCollector) -> None:
+    def __init__(self, repo: git.Repo, rules: RuleSet, threshold: float, all_functions: bool, repo_id: int, collect: PairCollector,
+                 second: Any = None) -> None:
         self.repo, self.rules, self.threshold = repo, rules, threshold
         self.all_functions, self.repo_id, self.collect = all_functions, repo_id, collect
+        self.second = second  # an eco.mine.second_opinion.SecondOpinion, or None
         self._blobs: BlobReader | None = None
 
     @property
@@ -53,6 +55,8 @@ def judge_window(ctx: CodeContext, items: list[tuple[RawCommit, Verdict]]) -> li
     out: list[Judged] = []
     for view, (raw, cheap) in zip(views, items):
         verdict = judge_code(view, ctx.rules, cheap, ctx.threshold)
+        if ctx.second is not None and ctx.second.wants(verdict):
+            verdict = ctx.second.decide(view, verdict)
         functions: list[str] = []
         pairs: dict[str, dict[str, Any]] = {}
         if verdict.perf or verdict.deep or ctx.all_functions:

@@ -55,6 +55,8 @@ class MineSummary:
     rule_errors: Counter[str] = field(default_factory=Counter)  # rule name -> number of commits it raised on
     rule_error_examples: dict[str, str] = field(default_factory=dict)
     load_errors: list[str] = field(default_factory=list)
+    llm_judged: int = 0  # commits the LLM judge answered about (mine_llm_judge)
+    llm_promoted: int = 0  # ... and called performance fixes the rules had left short
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class MineSummary:
             "antipatterns_added": self.antipatterns_added, "antipatterns_repeated": self.antipatterns_repeated,
             "merges": self.merges, "skipped": dict(self.skipped), "rule_errors": dict(self.rule_errors),
             "rule_error_examples": self.rule_error_examples, "load_errors": self.load_errors,
+            "llm_judged": self.llm_judged, "llm_promoted": self.llm_promoted,
             "seconds": round(self.seconds, 3),
         }
 
@@ -231,6 +234,7 @@ def mine(
     rules: RuleSet | None = None,
     all_functions: bool = False,
     batch_size: int = BATCH,
+    llm_judge: bool | None = None,
 ) -> MineSummary:
     """Scan ``rev_range`` (default ``HEAD``) newest first, skipping commits already in the store.
 
@@ -238,6 +242,8 @@ def mine(
     commit, ``{"sha", "subject", "perf", "score", "rules", "functions"}``. ``all_functions`` lists
     changed functions for every commit (reads blobs for all of them, slower); by default they are
     listed for performance fixes and for commits the code-reading rules already looked at.
+    ``llm_judge`` (default: the ``mine_llm_judge`` setting) asks the configured LLM about commits the rules
+    leave just short of the threshold (:mod:`eco.mine.second_opinion`).
     """
     started = time.perf_counter()
     settings = ws.settings
@@ -246,7 +252,12 @@ def mine(
     repo = open_git(ws.root)
     with ws.store.session() as s:
         known = set(s.scalars(select(Commit.sha).where(Commit.repo_id == ws.repo_id)))
-    code = CodeJudge(CodeContext(repo, ruleset, settings.mine_threshold, all_functions, ws.repo_id, _collect_pairs),
+    second = None
+    if settings.mine_llm_judge if llm_judge is None else llm_judge:
+        from eco.mine.second_opinion import SecondOpinion  # only then: it brings the LLM client in
+
+        second = SecondOpinion(settings)
+    code = CodeJudge(CodeContext(repo, ruleset, settings.mine_threshold, all_functions, ws.repo_id, _collect_pairs, second),
                      settings.mine_workers)
     pending_commits: list[dict[str, Any]] = []
     writer = CommitWriter(ws.store.engine.dialect, ws.repo_id)
@@ -307,6 +318,10 @@ def mine(
             for name, err in verdict.errors:
                 summary.rule_errors[name] += 1
                 summary.rule_error_examples.setdefault(name, f"{raw.sha[:12]}: {err}")
+            for name, hit in verdict.hits:
+                if name == "llm-judge":
+                    summary.llm_judged += 1
+                    summary.llm_promoted += hit.score > 0
             if verdict.perf:
                 summary.perf += 1
                 for h, row in pairs.items():
@@ -351,7 +366,8 @@ def mine(
                     window.append((raw, None, skipped, False))
                 else:
                     cheap = judge_cheap(CommitView(raw), ruleset, settings.mine_threshold)
-                    needs = all_functions or wants_code(cheap, ruleset, settings.mine_threshold)
+                    needs = (all_functions or wants_code(cheap, ruleset, settings.mine_threshold)
+                             or (second is not None and second.wants_cheap(cheap)))
                     window.append((raw, cheap, None, needs))
                     window_code += needs
                 if window_code >= WINDOW_CODE or len(window) >= WINDOW:

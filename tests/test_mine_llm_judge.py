@@ -1,0 +1,160 @@
+"""The LLM judge: a second opinion on commits the mining rules leave just short, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from eco.llm.client import LLMError
+from eco.mine.miner import mine
+from eco.mine.second_opinion import parse_answer, product_diff_first
+from eco.store.models import AntiPattern, Commit
+from eco.workspace import open_workspace
+from mine_helpers import commit, new_repo
+
+DECODE_BEFORE = '''def decode(data):
+    out = b""
+    for i in range(0, len(data), 2):
+        out += bytes([int(data[i:i + 2], 16)])
+    return out
+'''
+DECODE_AFTER = '''import binascii
+
+
+def decode(data):
+    return binascii.unhexlify(data)
+'''
+TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2  # a GitHub token shape the redactor knows
+
+
+def _history(tmp_path: Path) -> tuple[Path, str, str]:
+    """A borderline fix ("lazy" hints, 0.5), a plain feature (no rule fires), in that order."""
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/codec.py": DECODE_BEFORE, "pkg/conf.py": "X = 1\n"})
+    fix = commit(root, "Lazy hex decoding through the C helper", {"pkg/codec.py": DECODE_AFTER})
+    other = commit(root, "Add a config value", {"pkg/conf.py": f"X = 1\nTOKEN = '{TOKEN}'\n"})
+    return root, fix, other
+
+
+def _settings(llm_server, **extra) -> dict:
+    return {"openai_base_url": llm_server.base_url, "openai_api_key": "not-needed", "llm_max_retries": 0,
+            "mine_llm_judge": True, **extra}
+
+
+def _mine(root: Path, flags: dict, **kw) -> dict[str, dict]:
+    rows: list[dict] = []
+    with open_workspace(root, flags=flags) as ws:
+        summary = mine(ws, on_commit=rows.append, **kw)
+    return {r["sha"]: r for r in rows} | {"summary": summary}
+
+
+def test_a_yes_tips_a_borderline_commit_and_its_pairs_are_stored(tmp_path: Path, llm_server) -> None:
+    root, fix, other = _history(tmp_path)
+    llm_server.reply('{"perf": true, "reason": "replaces a quadratic bytes loop with a C call"}')
+    got = _mine(root, _settings(llm_server))
+    assert got[fix]["perf"] is True and "llm-judge" in got[fix]["rules"], got[fix]
+    assert got[other]["perf"] is False
+    assert got["summary"].llm_judged == 1 and got["summary"].llm_promoted == 1
+    # only the borderline commit was sent, with its message and diff
+    (request,) = llm_server.chat_requests
+    text = request.text
+    assert "Lazy hex decoding" in text and "binascii.unhexlify" in text and "Add a config value" not in text
+    with open_workspace(root) as ws, ws.store.session() as s:
+        row = s.query(Commit).filter_by(sha=fix).one()
+        assert row.is_perf and row.score == pytest.approx(1.0)
+        judge = [r for r in row.rules if r["rule"] == "llm-judge"]
+        assert judge and "quadratic" in judge[0]["reason"]
+        pairs = s.query(AntiPattern).filter_by(commit_sha=fix).all()
+        assert [p.qualname for p in pairs] == ["decode"]
+
+
+def test_a_no_is_recorded_and_changes_nothing(tmp_path: Path, llm_server) -> None:
+    root, fix, _other = _history(tmp_path)
+    llm_server.reply('```json\n{"perf": false, "reason": "a refactor"}\n```')
+    got = _mine(root, _settings(llm_server))
+    assert got[fix]["perf"] is False
+    assert got["summary"].llm_judged == 1 and got["summary"].llm_promoted == 0
+    with open_workspace(root) as ws, ws.store.session() as s:
+        row = s.query(Commit).filter_by(sha=fix).one()
+        assert not row.is_perf
+        assert any(r["rule"] == "llm-judge" and r["score"] == 0 and "a refactor" in r["reason"] for r in row.rules)
+        assert s.query(AntiPattern).filter_by(commit_sha=fix).count() == 0
+
+
+def test_secrets_in_the_diff_do_not_leave_the_machine(tmp_path: Path, llm_server) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/codec.py": DECODE_BEFORE})
+    commit(root, "Lazy hex decoding", {"pkg/codec.py": DECODE_AFTER.replace("import binascii", f"import binascii\nKEY = '{TOKEN}'")})
+    llm_server.reply('{"perf": false, "reason": "no"}')
+    _mine(root, _settings(llm_server))
+    (request,) = llm_server.chat_requests
+    assert TOKEN not in request.text and "ECO_REDACTED_" in request.text
+
+
+def test_off_by_default_and_below_the_floor_nothing_is_asked(tmp_path: Path, llm_server) -> None:
+    root, fix, _other = _history(tmp_path)
+    got = _mine(root, _settings(llm_server, mine_llm_judge=False))
+    assert got[fix]["perf"] is False and got["summary"].llm_judged == 0
+    (tmp_path / "two").mkdir()
+    root2, fix2, _ = _history(tmp_path / "two")
+    got = _mine(root2, _settings(llm_server, mine_llm_judge_min=0.75))  # "lazy" scores 0.5: below the floor
+    assert got[fix2]["perf"] is False
+    assert llm_server.chat_requests == []
+
+
+def test_a_failing_endpoint_is_a_rule_error_and_mining_finishes(tmp_path: Path, llm_server) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/codec.py": DECODE_BEFORE})
+    shas = [commit(root, f"Lazy decoding, take {i}", {"pkg/codec.py": DECODE_BEFORE + f"\n# {i}\n"}) for i in range(5)]
+    for _ in range(5):
+        llm_server.error(500, "model overloaded")
+    got = _mine(root, _settings(llm_server))
+    summary = got["summary"]
+    assert all(sha in got for sha in shas) and summary.scanned == 6  # every commit has its (rules') verdict
+    assert summary.rule_errors["llm-judge"] == 3  # three failures in a row: the run stops asking
+    assert len(llm_server.chat_requests) == 3
+    assert "model overloaded" in summary.rule_error_examples["llm-judge"] or "500" in summary.rule_error_examples["llm-judge"]
+
+
+def test_cli_flag_needs_an_endpoint_and_reports_what_the_judge_did(tmp_path: Path, llm_server) -> None:
+    root, _fix, _other = _history(tmp_path)
+    env = {k: v for k, v in os.environ.items() if "OPENAI" not in k}
+    bad = subprocess.run([sys.executable, "-m", "eco", "mine", str(root), "--llm-judge"], capture_output=True, text=True, env=env)
+    assert bad.returncode != 0
+    assert "needs an endpoint" in bad.stderr and "Traceback" not in bad.stderr
+    llm_server.reply('{"perf": "yes", "reason": "C helper instead of a Python loop"}')
+    ok = subprocess.run([sys.executable, "-m", "eco", "mine", str(root), "--llm-judge"], capture_output=True, text=True,
+                        env=env | {"OPENAI_BASE_URL": llm_server.base_url, "COLUMNS": "200"})
+    assert ok.returncode == 0, ok.stderr
+    assert "asked about 1 commit(s)" in ok.stdout and "called 1 a performance fix" in ok.stdout
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ('{"perf": true, "reason": "hoists work"}', (True, "hoists work")),
+        ('Sure.\n```json\n{"perf": false, "reason": "docs"}\n```', (False, "docs")),
+        ('{"perf": "No", "reason": ""}', (False, "")),
+    ],
+)
+def test_parse_answer(reply: str, expected: tuple[bool, str]) -> None:
+    assert parse_answer(reply) == expected
+
+
+@pytest.mark.parametrize("reply", ["I think so", '{"reason": "no verdict"}', '{"perf": maybe}'])
+def test_parse_answer_refuses_what_is_not_a_verdict(reply: str) -> None:
+    with pytest.raises(LLMError):
+        parse_answer(reply)
+
+
+def test_product_code_comes_first_and_the_diff_is_bounded() -> None:
+    diff = ("diff --git a/tests/test_x.py b/tests/test_x.py\n+assert 1\n" + "x" * 50 + "\n"
+            "diff --git a/pkg/x.py b/pkg/x.py\n+def f(): pass\n")
+    out = product_diff_first(diff, 1000)
+    assert out.index("pkg/x.py") < out.index("tests/test_x.py")
+    assert len(product_diff_first(diff, 40)) <= 40 + len("\n... (trimmed)")
+    assert isinstance(json.dumps(out), str)
