@@ -162,6 +162,10 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("[mypyc] Enable partial support for free-threading\n\nA toy benchmark shows free threading can improve performance.", 0.5),
         ("runtests.py: list tests to run\n\nRunning a subset of tests will help speed up typeshed CI.", 0.5),  # speed of CI: one weak word
         ("Late-import json (#753)", 1.0),
+        ("no GIL in convolve", 1.0),
+        ("Avoid lookups for set.add method.", 1.0),
+        ("On Python 2, don't create a copy of the dictionary items.", 1.0),
+        ("Fix crash when running with optimization (#2160)", None),  # python -O
         ("Enh: Defer expensive loading of dask.array (#2276)", 1.0),
         ("fix: import wall time due to cascade codec imports", 1.0),
         ("Switch to thread_local regular expressions to avoid regex mutex contention (#996)", 1.0),

@@ -26,6 +26,7 @@ NEGATIVE = re.compile(
   | \b(?:disabl|enabl|use|using|with|without|requir|install|optional|upgrad|pin|import)\w*\s+(?:the\s+)?bottleneck\b
   | \bbottleneck\s+(?:dtypes?|versions?|package|library|module|backend|by\s+default|is\s+(?:not\s+)?installed|>=|==|<)
   | \b(?:set|dict|list)\s+(?:literals?|comprehensions?|displays?)\b
+  | \b(?:run|runs|running|ran)\s+(?:\w+\s+)?(?:with|under)\s+(?:python\s+)?optimi[sz]ations?\b | \bpython\s+-OO?\b
   | \boptimi[sz]ation\.\w+ | \boptimi[sz]ation\s+(?:phase|level|option|setting|problem|objective|target)s?\b
   | \b(?:add|update|improve|fix|clarify)\w*\s+(?:a\s+|the\s+)?(?:comments?|docs?|docstrings?|notes?|documentation)\s+(?:about|on|for|of)\b.*
   | (?:no|without)\s+(?:a\s+)?(?:measurable\s+|noticeable\s+|significant\s+|visible\s+|real\s+)?(?:performance|perf|speed)\s+(?:impact|change|difference|penalty|improvements?|gains?|benefits?)
@@ -143,7 +144,9 @@ STRONG = Phrases(
         (("eager",), r"\b(?:skip|avoid|remov|drop|no\s+longer)\w*\s+(?:the\s+|an?\s+)?eager\w*\s+(?:\S+\s+){0,2}?(?:import|load)\w*"),
         ((("only once", "just once"),), r"\b" + _WORK_VERBS + r"\w*\s+(?:\S+\s+){0,5}?(?:only|just)[ ]once\b"),
         (("zero-copy", "zero copy"), r"\bzero[- ]copy\b"),
-        (("gil",), r"\brelease[sd]?\s+(?:of\s+)?the\s+gil\b | \breleasing\s+the\s+gil\b"),
+        (("gil",), r"\brelease[sd]?\s+(?:of\s+)?the\s+gil\b | \breleasing\s+the\s+gil\b | \bno\s+gil\s+(?:in|for|during|around)\b"),
+        (("lookup",), r"\bavoid\w*\s+(?:\S+\s+)?(?:attribute\s+|method\s+|global\s+|name\s+|dict\s+|repeated\s+)?lookups?\b"),
+        (("cop",), r"\b(?:don'?t|do\s+not|avoid\w*|no\s+longer|never)\s+(?:creat\w*|mak\w*|tak\w*)\s+(?:a\s+|an\s+)?(?:\w+\s+)?cop(?:y|ies)\b"),
         (("memcpy", "memmove"), r"\b(?:avoid|skip|remov|drop|eliminat|sav)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+){0,2}?(?:memcpy|memmove)s?\b"),
         (("instead of",), r"\b(?:runs?|ran|called|computed|done|happens|executed|performed|built|parsed|read|loaded|fetched|evaluated|compiled|created"
          r"|allocated|copied|hashed|scanned|sorted)\s+(?:only\s+|about\s+|roughly\s+|just\s+)?once\s+(?:per|every|for\s+each|a)\s+(?:\S+\s+){0,3}?instead\s+of\s+(?:once\s+)?(?:per|every|each|for\s+each|on\s+every)\b"
