@@ -67,9 +67,20 @@ def features(tree: ast.AST) -> Counter[str]:
             if isinstance(node.value, ast.Constant) and node.value.value == b"" and isinstance(node.value.value, bytes):
                 bytes_names.add(node.targets[0].id)
 
+    bound: set[str] = set()
+    called: set[str] = set()
+
     def visit(node: ast.AST, depth: int) -> None:
         in_loop = depth > 0
         a = _as_assign(node)
+        if isinstance(node, ast.Call) and in_loop:
+            if isinstance(node.func, ast.Attribute):
+                feats["attr_call_in_loop"] += 1
+            elif isinstance(node.func, ast.Name):
+                called.add(node.func.id)
+        if (isinstance(a, ast.Assign) and not in_loop and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name)
+                and isinstance(a.value, ast.Attribute)):
+            bound.add(a.targets[0].id)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             feats["max_loop_depth"] = max(feats["max_loop_depth"], depth + 1)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -189,4 +200,6 @@ def features(tree: ast.AST) -> Counter[str]:
     visit(tree, 0)
     if stored & tested:
         feats["self_memo"] = len(stored & tested)
+    if bound & called:
+        feats["hoisted_method"] = len(bound & called)
     return feats

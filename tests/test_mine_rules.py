@@ -284,6 +284,10 @@ def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:
         # an accumulator kept on the object across calls (a protocol handler's body buffer)
         ("def __init__(self):\n    self.body = b''\n    self.more = True\n", "def __init__(self):\n    self.body = bytearray()\n    self.more = True\n",
          "bytes-concat-in-loop"),
+        # a method lookup hoisted out of the loop
+        ("def f(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n",
+         "def f(xs):\n    out = []\n    append = out.append\n    for x in xs:\n        append(x * 2)\n    return out\n",
+         "attribute-lookup-in-tight-loop"),
         # an annotated accumulator (`data: bytes = b""`) is the same accumulator
         ("def f(s):\n    data: bytes = b''\n    while True:\n        data += s.read(4)\n    return data\n",
          "def f(s):\n    data = bytearray()\n    while True:\n        data += s.read(4)\n    return bytes(data)\n", "bytes-concat-in-loop"),
@@ -680,3 +684,10 @@ def test_rules_explain_cli_prints_json_and_fails_in_one_line(tmp_path: Path) -> 
                          capture_output=True, text=True, env=env)
     assert bad.returncode != 0
     assert "not a commit" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_hoisted_method_lookup_is_read_from_a_real_commit(tmp_path: Path) -> None:
+    before = "def merge(dicts):\n    out = {}\n    seen = set()\n    for d in dicts:\n        for k in d:\n            seen.add(k)\n    return seen\n"
+    after = "def merge(dicts):\n    out = {}\n    seen = set()\n    add = seen.add\n    for d in dicts:\n        for k in d:\n            add(k)\n    return seen\n"
+    row = mined_change(tmp_path, "pkg/merge.py", before, "Avoid lookups for set.add method.", after)
+    assert row["perf"] is True and "static-shapes" in row["rules"], row

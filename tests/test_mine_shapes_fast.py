@@ -55,6 +55,15 @@ def h(stream, parts):
         if p in seen:
             text: str = text + p
 
+def k(rows, seen):
+    add = seen.add
+    get = rows.get
+    for r in rows:
+        add(r)
+        seen.discard(r)
+    return [get(r) for r in seen]
+
+
 class Config:
     @property
     def spec(self):

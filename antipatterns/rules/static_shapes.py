@@ -18,6 +18,7 @@ TOKENS = re.compile(
 )
 
 
+BOUND_METHOD = re.compile(rb"^\+[ \t]*_?(\w+)[ \t]*=[ \t]*[\w.]+\.\1[ \t]*$", re.M)
 _CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
 
 # A subject that states another purpose (a bug fix, a feature, compatibility) explains the change better than
@@ -107,8 +108,10 @@ class StaticShapes(Rule):
     max_score = 1.0
 
     def _gate(self, commit: CommitView) -> bool:
-        # Cheap gate on the raw diff: some changed line mentions what a known fix is made of, and moves it.
-        return bool(TOKENS.search(commit.diff_bytes)) and changed_shape_tokens(commit.diff_bytes)
+        # Cheap gate on the raw diff: some changed line mentions what a known fix is made of, and moves it,
+        # or an added line binds a method to a local of its name (`append = out.append`).
+        diff = commit.diff_bytes
+        return (bool(TOKENS.search(diff)) and changed_shape_tokens(diff)) or BOUND_METHOD.search(diff) is not None
 
     def _could_speak_alone(self, commit: CommitView) -> bool:
         if _MECHANICAL.search(commit.subject) or _OTHER_PURPOSE.search(commit.subject):

@@ -75,6 +75,8 @@ def features(tree: ast.AST) -> Counter[str]:
     concat: list[tuple[str, str]] = []  # `x = y + ...` in a loop: (target, left operand)
     self_stored: set[str] = set()  # attributes of self the function assigns ...
     self_tested: set[str] = set()  # ... and tests for None or presence: a hand-written memo
+    bound: set[str] = set()  # names bound outside loops to an attribute (`append = out.append`) ...
+    called: set[str] = set()  # ... and names called inside loops: a method lookup hoisted
     Name, Attribute, Call, Constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     pop, push = stack.pop, stack.append
@@ -89,6 +91,11 @@ def features(tree: ast.AST) -> Counter[str]:
             owner = _name(func.value) if is_attr else ""
             args = node.args
             first = args[0] if args else None
+            if in_loop:
+                if is_attr:
+                    feats["attr_call_in_loop"] += 1
+                elif type(func) is Name:
+                    called.add(func.id)
             if fname in {"hasattr", "getattr"} and len(args) >= 2 and _is_self(args[0]) and type(args[1]) is Constant:
                 self_tested.add(str(args[1].value))
             if fname in {"set", "frozenset"}:
@@ -162,6 +169,8 @@ def features(tree: ast.AST) -> Counter[str]:
             for target in targets:
                 if type(target) is Attribute and _is_self(target.value):
                     self_stored.add(target.attr)
+            if not in_loop and len(targets) == 1 and type(targets[0]) is Name and type(value) is Attribute:
+                bound.add(targets[0].id)
             if len(targets) == 1 and isinstance(targets[0], Name):
                 if isinstance(value, _LISTISH) or (isinstance(value, Call) and _name(value.func) == "list"):
                     list_names.add(targets[0].id)
@@ -244,6 +253,8 @@ def features(tree: ast.AST) -> Counter[str]:
             feats["str_augadd_in_loop"] += 1
     if self_stored & self_tested:
         feats["self_memo"] = len(self_stored & self_tested)
+    if bound & called:
+        feats["hoisted_method"] = len(bound & called)
     return feats
 
 
@@ -287,6 +298,8 @@ TRANSFORMS: dict[str, Callable[[Counter[str], Counter[str]], bool]] = {
     "deepcopy-readonly": lambda b, a: _gone(b, a, "deepcopy") and a["deepcopy"] == 0,
     "needless-list-copy": lambda b, a: _gone(b, a, "copy_in_loop"),
     "loop-invariant-sort": lambda b, a: _gone(b, a, "sort_in_loop") and a["sort_call"] > 0,
+    # `out.append(x)` in a loop becomes `append = out.append` before it and `append(x)` inside
+    "attribute-lookup-in-tight-loop": lambda b, a: _came(b, a, "hoisted_method") and _gone(b, a, "attr_call_in_loop"),
 }
 
 # Kinds whose after-code is a cheaper equivalent of the before-code and that have no other common
@@ -315,6 +328,7 @@ DIFF_HINTS: dict[str, tuple[str, str]] = {
     "list-index-in-loop": (r"\.index\(", r"\{|\bdict\(|enumerate"),
     "nested-loop-join": (r"\bfor\b", r"\{|\bdict\(|setdefault|defaultdict|\bset\("),
     "loop-invariant-sort": (r"sorted\(|\.sort\(", r"sorted\(|\.sort\("),
+    "attribute-lookup-in-tight-loop": (r"\.\w+\(", r"(?m)^\s*\w+\s*=\s*[\w.]+\.\w+\s*$"),
 }
 _HINTS = [(kind, re.compile(rm.encode()) if rm else None, re.compile(ad.encode())) for kind, (rm, ad) in DIFF_HINTS.items()]
 
@@ -388,6 +402,7 @@ CATEGORY: dict[str, str] = {
     "missing-cache-pure-function": "caching",
     "loop-invariant-set-construction": "loop-invariant-work",
     "loop-invariant-sort": "loop-invariant-work",
+    "attribute-lookup-in-tight-loop": "loop-invariant-work",
 }
 
 
@@ -423,10 +438,18 @@ def _features_of(code: str) -> Counter[str] | None:
     return None if tree is None else features(tree)
 
 
+# A method bound to a local of its own name (`append = out.append`, `sqrt = math.sqrt`): the one shape whose
+# lines carry no token above (an attribute call is on nearly every line, so it cannot be one).
+_BOUND_METHOD = re.compile(r"^\s*_?(\w+)\s*=\s*[\w.]+\.\1\s*$")
+
+
 def _moved_shapes(before: str, after: str) -> bool:
     """Whether the shape-token signatures differ; unchanged lines cancel out, so only changed lines are scanned."""
     b, a = Counter(before.splitlines()), Counter(after.splitlines())
-    return line_signature(list((b - a).elements())) != line_signature(list((a - b).elements()))
+    added = list((a - b).elements())
+    if line_signature(list((b - a).elements())) != line_signature(added):
+        return True
+    return any(_BOUND_METHOD.match(line) for line in added)
 
 
 @lru_cache(maxsize=1024)
