@@ -12,6 +12,7 @@ import pytest
 from eco.llm.client import LLMError
 from eco.mine.miner import mine
 from eco.mine.second_opinion import parse_answer, product_diff_first
+from eco.mine.tester import explain_commits
 from eco.store.models import AntiPattern, Commit
 from eco.workspace import open_workspace
 from mine_helpers import commit, new_repo
@@ -158,3 +159,16 @@ def test_product_code_comes_first_and_the_diff_is_bounded() -> None:
     assert out.index("pkg/x.py") < out.index("tests/test_x.py")
     assert len(product_diff_first(diff, 40)) <= 40 + len("\n... (trimmed)")
     assert isinstance(json.dumps(out), str)
+
+
+def test_rules_explain_asks_the_judge_when_told(tmp_path: Path, llm_server) -> None:
+    root, fix, other = _history(tmp_path)
+    llm_server.reply('{"perf": true, "reason": "a C helper replaces a bytes loop"}')
+    with open_workspace(root, flags=_settings(llm_server, mine_llm_judge=False)) as ws:
+        plain = {r["sha"]: r for r in explain_commits(ws, [fix, other])}
+        assert llm_server.chat_requests == [] and plain[fix]["perf"] is False
+        asked = {r["sha"]: r for r in explain_commits(ws, [fix, other], llm_judge=True)}
+    assert asked[fix]["perf"] is True
+    assert any(r["rule"] == "llm-judge" and "C helper" in r["reason"] for r in asked[fix]["rules"])
+    assert not any(r["rule"] == "llm-judge" for r in asked[other]["rules"])  # below the floor: not asked
+    assert len(llm_server.chat_requests) == 1

@@ -128,11 +128,12 @@ def rules_test(
 def rules_explain(
     revs: Annotated[list[str], typer.Argument(help="Commits to explain (SHAs, branches, tags: anything git rev-parse reads).")],
     repo: RepoOpt = Path("."),
+    llm_judge: Annotated[bool, typer.Option("--llm-judge", help="Also ask the configured LLM, as `eco mine --llm-judge` would (only for commits the rules leave short).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Why each commit is, or is not, a performance fix: every rule's score and reason against the threshold."""
     with open_workspace(repo) as ws:
-        rows = explain_commits(ws, revs)
+        rows = explain_commits(ws, revs, llm_judge=llm_judge)
     if json_out:
         print_json(rows)
         return

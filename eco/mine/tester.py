@@ -8,7 +8,7 @@ from typing import Any
 from eco.errors import EcoError
 from eco.mine.gitlog import BlobReader, stream_commits
 from eco.mine.miner import open_git
-from eco.mine.rules import CommitView, RuleHit, load_rules, run_rule
+from eco.mine.rules import CommitView, RuleHit, Verdict, load_rules, run_rule
 from eco.workspace import Workspace
 
 
@@ -51,13 +51,20 @@ def test_rule(
     return {"rule": lr.name, "source": lr.source, "scanned": scanned, "hits": hits, "errors": errors}
 
 
-def explain_commits(ws: Workspace, revs: list[str]) -> list[dict[str, Any]]:
+def explain_commits(ws: Workspace, revs: list[str], *, llm_judge: bool = False) -> list[dict[str, Any]]:
     """Why each commit is, or is not, a performance fix: every rule's score and reason, and the verdict.
 
     The other half of tuning a rule: ``test_rule`` shows where one rule fires; this shows, for a commit a
     user expected to be found (or not), what each rule said and how far the total is from the threshold.
-    Every rule runs, code-reading ones included, whatever the cheap rules already decided.
+    Every rule runs, code-reading ones included, whatever the cheap rules already decided. With ``llm_judge``
+    the configured LLM is asked too, as ``eco mine --llm-judge`` would ask it (only when the rules leave the
+    commit between ``mine_llm_judge_min`` and the threshold).
     """
+    second = None
+    if llm_judge:
+        from eco.mine.second_opinion import SecondOpinion
+
+        second = SecondOpinion(ws.settings)
     ruleset = load_rules(ws.settings.rules_dirs, ws.root)
     threshold = ws.settings.mine_threshold
     repo = open_git(ws.root)
@@ -86,6 +93,11 @@ def explain_commits(ws: Workspace, revs: list[str]) -> list[dict[str, Any]]:
         for lr in ruleset.rules:
             run_rule(lr, view, hits, errors)
         total = sum(hit.score for _, hit in hits)
+        if second is not None:
+            verdict = Verdict(score=total, perf=total >= threshold, hits=hits, errors=errors, deep=True)
+            if second.wants(verdict):
+                verdict = second.decide(view, verdict)
+                hits, errors, total = verdict.hits, verdict.errors, verdict.score
         row["rules"] = [{"rule": name, "score": round(hit.score, 4), "reason": hit.reason} for name, hit in hits]
         row["errors"] = [f"{name}: {error}" for name, error in errors]
         row.update(perf=total >= threshold, score=round(total, 4), skipped=None)
