@@ -93,13 +93,11 @@ def explain_commits(ws: Workspace, revs: list[str], *, llm_judge: bool = False) 
         for lr in ruleset.rules:
             run_rule(lr, view, hits, errors)
         total = sum(hit.score for _, hit in hits)
-        if second is not None:
-            verdict = Verdict(score=total, perf=total >= threshold, hits=hits, errors=errors, deep=True)
-            if second.wants(verdict):
-                verdict = second.decide(view, verdict)
-                hits, errors, total = verdict.hits, verdict.errors, verdict.score
-        row["rules"] = [{"rule": name, "score": round(hit.score, 4), "reason": hit.reason} for name, hit in hits]
-        row["errors"] = [f"{name}: {error}" for name, error in errors]
-        row.update(perf=total >= threshold, score=round(total, 4), skipped=None)
+        verdict = Verdict(score=total, perf=total >= threshold, hits=hits, errors=errors, deep=True)
+        if second is not None and second.wants(verdict):
+            verdict = second.decide(view, verdict)  # its "yes" decides even where float sums fall a hair short
+        row["rules"] = [{"rule": name, "score": round(hit.score, 4), "reason": hit.reason} for name, hit in verdict.hits]
+        row["errors"] = [f"{name}: {error}" for name, error in verdict.errors]
+        row.update(perf=verdict.perf, score=round(verdict.score, 4), skipped=None)
         out.append(row)
     return out
