@@ -117,7 +117,7 @@ FEATURE = re.compile(
     r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?|add(?:s|ed)?\s+(?:a\s+|new\s+)?feature)\b",
     re.I,
 )
-# A subject that names speed as its purpose overrides what its type says about features and refactors
+# A subject that names speed as its purpose overrides what its type says about a feature
 # ("feat: make X a cached_property to accelerate execution", "feat(gcpubsub): optimize topic existence check").
 SPEED_PURPOSE = re.compile(
     r"\b(?:speed(?:s|ed)?[- ]?up|speedups?|faster|quicker|accelerat\w*|performance|perf|optimi[sz](?:e|es|ed|ing|ation)|more\s+efficient(?:ly)?)\b", re.I
@@ -143,7 +143,6 @@ class PerfAnnotations(Rule):
             return None
         if OTHER_TYPE.search(commit.subject):
             return RuleHit(-1.0, f"conventional-commit type {commit.subject.split(':', 1)[0]!r} is not a product change")
-        m = measured(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
         if FEATURE.search(commit.subject) and not SPEED_PURPOSE.search(commit.subject):
             return RuleHit(-0.5, "a new feature (feat:, 'add support'): its speed words describe the feature")
         score, reasons = 0.0, []
@@ -157,6 +156,7 @@ class PerfAnnotations(Rule):
         if named:
             score += 1.0
             reasons.append(f"trailer {named[0].title()}:")
+        m = measured(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
         if m:
             score += 1.0
             reasons.append(f"measured result {m.group(0).strip()!r}")
