@@ -14,11 +14,12 @@ _UNIT = r"(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|mins?|minutes?|hours?|[kmg]i?b
 # A rate: more of it is better ("489 -> 710 MB/s", "from 2k to 5k req/s").
 _RATE = r"(?:[kmgt]i?b|bytes|ops|requests|reqs?|rows|items|it|calls|files|chunks|msgs|messages|records|lines|queries)\s*/\s*(?:s|sec|second)\b"
 _RATE_NUMBER = r"~?\d+(?:[.,]\d+)?\s*[kmg]?"
+_RATE_CHANGE = rf"({_RATE_NUMBER})\s*(?:{_RATE})?\s*(?:->|→|=>|to)\s*({_RATE_NUMBER})\s*{_RATE}"  # groups: before, after
 MEASURED = re.compile(
     rf"""
     \d+(?:\.\d+)?\s*(?:x|×|times)\s+(?:\([^)\n]{{1,40}}\)\s+)?(?:faster|quicker|speed[- ]?up|less|fewer|smaller|improvement|better)
   | \+\d+(?:\.\d+)?\s*%\s+(?:\([^)\n]{{1,40}}\)\s+)?(?:[\w-]+\s+)?(?:throughput|speed)\b
-  | (?:from\s+)?{_RATE_NUMBER}\s*(?:{_RATE})?\s*(?:->|→|=>|to)\s*{_RATE_NUMBER}\s*{_RATE}
+  | (?:from\s+)?{_RATE_CHANGE}
   | (?:speed[- ]?up|faster)\s+(?:of|by)\s+(?:about\s+|~|roughly\s+)?\d+(?:\.\d+)?\s*(?:x|×|%|times)
   | \b(?:sped|speeds?)\s+up\s+(?:\S+\s+){{0,10}}?by\s+(?:about\s+|~|roughly\s+)?\d+(?:\.\d+)?\s*(?:x|×|%|times)
   | \d+(?:\.\d+)?\s*%\s+(?:faster|quicker|speed[- ]?up|less\s+(?:time|memory)|fewer|reduction|improvement|decrease\s+in\s+(?:time|runtime|memory))
@@ -46,7 +47,7 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-_RATE_PAIR = re.compile(rf"({_RATE_NUMBER})\s*(?:{_RATE})?\s*(?:->|→|=>|to)\s*({_RATE_NUMBER})\s*{_RATE}", re.I)
+_RATE_PAIR = re.compile(_RATE_CHANGE, re.I)
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
 # A size that shrank is a result only when the message speaks of memory; otherwise it is a setting ("buffer 10 MB -> 8 MiB").
 _MEMORY = re.compile(r"\b(?:memory|rss|ram|heap|footprint|peak|resident|allocat\w*|usage|consum\w*|disk\s+space|smaller|shrink\w*)\b", re.I)

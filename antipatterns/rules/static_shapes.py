@@ -6,7 +6,7 @@ import re
 
 from eco.code import detect_language
 from eco.mine.rules import CommitView, Rule, RuleHit, is_product_path
-from eco.mine.shapes import SELF_EVIDENT, changed_lines, same_signature, hinted_kinds, line_signature, transforms
+from eco.mine.shapes import BOUND_METHOD_LINE, SELF_EVIDENT, changed_lines, same_signature, hinted_kinds, line_signature, transforms
 
 
 # Words that appear on a changed line of every transformation in eco.mine.shapes.
@@ -18,7 +18,7 @@ TOKENS = re.compile(
 )
 
 
-BOUND_METHOD = re.compile(rb"^\+[ \t]*_?(\w+)[ \t]*=[ \t]*[\w.]+\.\1[ \t]*$", re.M)
+BOUND_METHOD = re.compile(rb"^\+" + BOUND_METHOD_LINE[1:].encode(), re.M)  # an added line of the diff
 _CHANGED = re.compile(rb"^([-+])(?![-+]{2} )(.*)$", re.M)
 
 # A subject that states another purpose (a bug fix, a feature, compatibility) explains the change better than

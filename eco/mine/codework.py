@@ -14,12 +14,15 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import git
 
 from eco.mine.gitlog import BlobReader, RawCommit
 from eco.mine.rules import CommitView, RuleSet, Verdict, judge_code
+
+if TYPE_CHECKING:
+    from eco.mine.second_opinion import SecondOpinion
 
 # (verdict, changed function names, before/after pair rows by norm hash)
 Judged = tuple[Verdict, list[str], dict[str, dict[str, Any]]]
@@ -30,10 +33,10 @@ class CodeContext:
     """What judging a window needs; built in the main process, inherited by a forked worker."""
 
     def __init__(self, repo: git.Repo, rules: RuleSet, threshold: float, all_functions: bool, repo_id: int, collect: PairCollector,
-                 second: Any = None) -> None:
+                 second: SecondOpinion | None = None) -> None:
         self.repo, self.rules, self.threshold = repo, rules, threshold
         self.all_functions, self.repo_id, self.collect = all_functions, repo_id, collect
-        self.second = second  # an eco.mine.second_opinion.SecondOpinion, or None
+        self.second = second  # the LLM judge (mine_llm_judge), or None
         self._blobs: BlobReader | None = None
 
     @property

@@ -367,7 +367,7 @@ def mine(
                 else:
                     cheap = judge_cheap(CommitView(raw), ruleset, settings.mine_threshold)
                     needs = (all_functions or wants_code(cheap, ruleset, settings.mine_threshold)
-                             or (second is not None and second.wants_cheap(cheap)))
+                             or (second is not None and second.wants(cheap)))
                     window.append((raw, cheap, None, needs))
                     window_code += needs
                 if window_code >= WINDOW_CODE or len(window) >= WINDOW:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
 
 from eco.config import Settings
 from eco.errors import EcoError
@@ -64,24 +63,22 @@ def product_diff_first(diff: str, limit: int) -> str:
 class SecondOpinion:
     """Asks the LLM about borderline verdicts; one instance per mining run (and per worker process)."""
 
-    def __init__(self, settings: Settings, *, client: ChatClient | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         if not llm_configured(settings):
             raise EcoError("the LLM judge needs an endpoint: set OPENAI_BASE_URL (and OPENAI_API_KEY if it needs one)")
         self.settings = settings
         self.threshold = settings.mine_threshold
         self.min_score = settings.mine_llm_judge_min
-        self._client = client
+        self._client: ChatClient | None = None
         self._pid = os.getpid()
         self.failures = 0
-        self.asked = 0
 
     def wants(self, verdict: Verdict) -> bool:
-        """Whether the rules left this commit just short: at least ``min_score``, below the threshold."""
-        return not verdict.perf and self.failures < MAX_FAILURES and self.min_score <= verdict.score < self.threshold
+        """Whether the rules left this commit just short: at least ``min_score``, below the threshold.
 
-    def wants_cheap(self, cheap: Verdict) -> bool:
-        """The same question for a verdict of the message rules alone (before the code rules ran)."""
-        return self.failures < MAX_FAILURES and self.min_score <= sum(h.score for _, h in cheap.hits) < self.threshold
+        Asked of the message rules' verdict too (before the code rules ran), to send such a commit to the code worker.
+        """
+        return not verdict.perf and self.failures < MAX_FAILURES and self.min_score <= verdict.score < self.threshold
 
     def client(self) -> ChatClient:
         # A forked worker must not reuse the parent's HTTP connections: one client per process.
@@ -107,7 +104,6 @@ class SecondOpinion:
         """The verdict with the LLM's answer added: "yes" tips it over the threshold, "no" changes nothing."""
         hits, errors = list(verdict.hits), list(verdict.errors)
         try:
-            self.asked += 1
             perf, reason = parse_answer(self.client().complete(self.messages(view), want_json=True))
         except (LLMError, EcoError) as exc:
             self.failures += 1

@@ -309,6 +309,10 @@ SELF_EVIDENT = frozenset(TRANSFORMS) - {"deepcopy-readonly", "needless-list-copy
 
 # Per kind, what a removed line and an added line of its diff look like: the text-only pre-filter
 # that decides whether a commit whose message says nothing deserves reading its code.
+# A method bound to a local of its own name (`append = out.append`, `sqrt = math.sqrt`): the one shape whose
+# lines carry no shape token (an attribute call is on nearly every line, so it cannot be one). One changed line.
+BOUND_METHOD_LINE = r"^[ \t]*_?(\w+)[ \t]*=[ \t]*[\w.]+\.\1[ \t]*$"
+
 DIFF_HINTS: dict[str, tuple[str, str]] = {
     "list-pop-front": (r"\.pop\(0\)", r"popleft|deque"),
     "list-insert-front": (r"\.insert\(0\b", r"appendleft|deque|\.append\(|revers"),
@@ -328,7 +332,7 @@ DIFF_HINTS: dict[str, tuple[str, str]] = {
     "list-index-in-loop": (r"\.index\(", r"\{|\bdict\(|enumerate"),
     "nested-loop-join": (r"\bfor\b", r"\{|\bdict\(|setdefault|defaultdict|\bset\("),
     "loop-invariant-sort": (r"sorted\(|\.sort\(", r"sorted\(|\.sort\("),
-    "attribute-lookup-in-tight-loop": (r"\.\w+\(", r"(?m)^\s*\w+\s*=\s*[\w.]+\.\w+\s*$"),
+    "attribute-lookup-in-tight-loop": (r"\.\w+\(", "(?m)" + BOUND_METHOD_LINE),
 }
 _HINTS = [(kind, re.compile(rm.encode()) if rm else None, re.compile(ad.encode())) for kind, (rm, ad) in DIFF_HINTS.items()]
 
@@ -438,9 +442,7 @@ def _features_of(code: str) -> Counter[str] | None:
     return None if tree is None else features(tree)
 
 
-# A method bound to a local of its own name (`append = out.append`, `sqrt = math.sqrt`): the one shape whose
-# lines carry no token above (an attribute call is on nearly every line, so it cannot be one).
-_BOUND_METHOD = re.compile(r"^\s*_?(\w+)\s*=\s*[\w.]+\.\1\s*$")
+_BOUND_METHOD = re.compile(BOUND_METHOD_LINE)
 
 
 def _moved_shapes(before: str, after: str) -> bool:
