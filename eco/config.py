@@ -37,6 +37,7 @@ class Settings:
     # ask the configured LLM about commits whose rules scored at least mine_llm_judge_min but below the threshold
     mine_llm_judge: bool = False
     mine_llm_judge_min: float = 0.25
+    mine_llm_judge_concurrency: int = 4  # judge requests in flight at once (1: one after the other)
     # code extraction and index
     embedder: str = "minilm"
     index_exclude: list[str] = field(
@@ -110,6 +111,8 @@ _HINTS = typing.get_type_hints(Settings)
 _ENV_ALIASES = {"OPENAI_API_KEY": "openai_api_key", "OPENAI_BASE_URL": "openai_base_url"}
 # Pipeline files may carry descriptive keys that are not settings.
 _PIPELINE_META = {"name", "description"}
+# Settings whose type alone does not make them meaningful: the smallest value that does.
+_MINIMUM = {"mine_llm_judge_concurrency": 1}
 
 
 def _type_name(hint: Any) -> str:
@@ -136,6 +139,8 @@ def _check(key: str, value: Any, source: str) -> Any:
             return float(value)
     elif base is int:
         if isinstance(value, int) and not isinstance(value, bool):
+            if key in _MINIMUM and value < _MINIMUM[key]:
+                raise ConfigError(f"{source}: key {key!r} must be at least {_MINIMUM[key]}, got {value!r}")
             return value
     elif isinstance(value, base):
         return value

@@ -55,6 +55,19 @@ def test_wrong_type_in_environment(tmp_path: Path) -> None:
         load_settings(tmp_path, environ={"ECO_BENCHMARK_RUNS": "lots"})
 
 
+def test_judge_concurrency_must_be_at_least_one(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, environ={}).mine_llm_judge_concurrency == 4
+    assert load_settings(tmp_path, environ={"ECO_MINE_LLM_JUDGE_CONCURRENCY": "1"}).mine_llm_judge_concurrency == 1
+    write(tmp_path / ".eco" / "config.toml", "mine_llm_judge_concurrency = 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, environ={})
+    assert "config.toml" in str(info.value) and "mine_llm_judge_concurrency" in str(info.value) and "at least 1" in str(info.value)
+    with pytest.raises(ConfigError, match="ECO_MINE_LLM_JUDGE_CONCURRENCY.*at least 1"):
+        load_settings(None, environ={"ECO_MINE_LLM_JUDGE_CONCURRENCY": "-2"})
+    with pytest.raises(ConfigError, match="--mine-llm-judge-concurrency"):
+        load_settings(None, environ={}, flags={"mine_llm_judge_concurrency": 0})
+
+
 def test_invalid_toml(tmp_path: Path) -> None:
     write(tmp_path / ".eco" / "config.toml", "this is = = not toml\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
