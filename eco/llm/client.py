@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -152,7 +153,12 @@ def _message_text(message: Any) -> str:
 
 @dataclass
 class ChatClient:
-    """Sends chat messages, retrying transient failures with backoff; records every retry."""
+    """Sends chat messages, retrying transient failures with backoff; records every retry.
+
+    ``complete`` may be called from several threads at once (the mining judge does). The chat model allows
+    it (LangChain's own ``batch`` calls ``invoke`` from a thread pool; httpx's connection pool takes a lock);
+    the retry record and the attempt count are updated under a lock of ours so none is lost.
+    """
 
     model: Any  # a LangChain chat model (ChatOpenAI, or any BaseChatModel in tests)
     max_retries: int = 4
@@ -163,6 +169,7 @@ class ChatClient:
     rng: random.Random = field(default_factory=random.Random)
     events: list[RetryEvent] = field(default_factory=list)
     calls: int = 0  # attempts made, successful or not
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, chat_model: Any = None) -> "ChatClient":
@@ -187,6 +194,10 @@ class ChatClient:
         delay = base + self.rng.uniform(0, base)
         return min(delay, self.backoff_max) if self.backoff_max else delay
 
+    def _record(self, event: RetryEvent) -> None:
+        with self._lock:
+            self.events.append(event)
+
     def complete(self, messages: Sequence[tuple[str, str]], *, want_json: bool = False) -> str:
         """The reply text for ``messages`` (pairs of role and text).
 
@@ -200,7 +211,8 @@ class ChatClient:
         failures = 0  # transient failures so far; the JSON-mode fallback is not one
         while True:
             attempt += 1
-            self.calls += 1
+            with self._lock:
+                self.calls += 1
             try:
                 return _message_text(self.model.invoke(list(messages), **kwargs))
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as LLMError
@@ -209,20 +221,20 @@ class ChatClient:
                     kwargs.pop("response_format")
                     self.json_mode = False
                     _NO_JSON_MODE.add(id(self.model))  # remembered for later calls to this endpoint
-                    self.events.append(RetryEvent(attempt, f"{status}-json-mode-unsupported", 0.0))
+                    self._record(RetryEvent(attempt, f"{status}-json-mode-unsupported", 0.0))
                     continue
                 reason = _classify(exc)
                 if reason is None:
                     raise LLMError(f"LLM request failed: {type(exc).__name__}: {_short(exc)}") from exc
                 failures += 1
                 if failures > self.max_retries:
-                    self.events.append(RetryEvent(attempt, reason, 0.0))
+                    self._record(RetryEvent(attempt, reason, 0.0))
                     raise LLMError(
                         f"LLM request failed after {attempt} attempts ({reason}): {_short(exc)}"
                     ) from exc
                 after = retry_after_seconds(exc)
                 delay = self._delay(failures - 1, after)
-                self.events.append(RetryEvent(attempt, reason, delay, after))
+                self._record(RetryEvent(attempt, reason, delay, after))
                 self.sleep(delay)
 
 
