@@ -1,9 +1,11 @@
 """A scripted OpenAI-compatible chat server on loopback, for tests that must use real HTTP.
 
 Tests queue the replies they want (a reply text, or a raw status and body, optionally after a
-delay) and afterwards inspect every request the client actually sent. The real ``openai`` and
-``langchain-openai`` clients talk to it exactly as they would to vLLM, llama.cpp or Ollama, so
-retries, timeouts and what leaves the machine are tested end to end rather than mocked.
+delay) and afterwards inspect every request the client actually sent, and how many chat requests
+were ever in flight at once (``max_in_flight``: from when a POST is read until its answer is about
+to be written). The real ``openai`` and ``langchain-openai`` clients talk to it exactly as they
+would to vLLM, llama.cpp or Ollama, so retries, timeouts and what leaves the machine are tested
+end to end rather than mocked.
 
 Use the ``llm_server`` fixture (imported into ``tests/conftest.py``)::
 
@@ -99,6 +101,8 @@ class ScriptedLLMServer:
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self.default: ScriptedResponse | None = None
+        self.in_flight = 0  # chat requests read and not yet answered (under _lock)
+        self.max_in_flight = 0  # the most there ever were at once
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -124,6 +128,9 @@ class ScriptedLLMServer:
                 )
                 with server._lock:
                     server.requests.append(recorded)
+                    if path in CHAT_PATHS:
+                        server.in_flight += 1
+                        server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     if path not in CHAT_PATHS:
                         response = ScriptedResponse(404, {"error": {"message": f"no route {path}"}})
                     elif server._queue:
@@ -132,12 +139,19 @@ class ScriptedLLMServer:
                         response = server.default
                     else:
                         response = ScriptedResponse(500, {"error": {"message": "scripted server: no reply queued"}})
-                if response.delay:
-                    time.sleep(response.delay)
-                if callable(response.body):
-                    response = ScriptedResponse(
-                        response.status, completion_body(response.body(recorded)), 0.0, response.headers
-                    )
+                try:
+                    if response.delay:
+                        time.sleep(response.delay)
+                    if callable(response.body):
+                        response = ScriptedResponse(
+                            response.status, completion_body(response.body(recorded)), 0.0, response.headers
+                        )
+                finally:
+                    # Done before the first byte goes out, so a client that has its answer cannot find
+                    # this request still counted when it sends the next one.
+                    if path in CHAT_PATHS:
+                        with server._lock:
+                            server.in_flight -= 1
                 self._send(response)
 
             def _send(self, response: ScriptedResponse) -> None:
@@ -190,9 +204,9 @@ class ScriptedLLMServer:
         """Queue a successful completion whose content is ``text``."""
         self.enqueue(body=completion_body(text, model=model), delay=delay)
 
-    def reply_with(self, make_text: Any) -> None:
+    def reply_with(self, make_text: Any, *, delay: float = 0.0) -> None:
         """Queue a completion whose text is computed from the request (``make_text(recorded)``)."""
-        self.enqueue(body=make_text)
+        self.enqueue(body=make_text, delay=delay)
 
     def error(self, status: int, message: str = "scripted error", *, headers: dict[str, str] | None = None) -> None:
         self.enqueue(status=status, body={"error": {"message": message, "type": "server_error", "code": None}}, headers=headers)
