@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from eco.mine.second_opinion import parse_answer, product_diff_first
 from eco.mine.tester import explain_commits
 from eco.store.models import AntiPattern, Commit
 from eco.workspace import open_workspace
+from llm_server import ScriptedResponse
 from mine_helpers import commit, new_repo
 
 DECODE_BEFORE = '''def decode(data):
@@ -107,18 +109,94 @@ def test_off_by_default_and_below_the_floor_nothing_is_asked(tmp_path: Path, llm
     assert llm_server.chat_requests == []
 
 
-def test_a_failing_endpoint_is_a_rule_error_and_mining_finishes(tmp_path: Path, llm_server) -> None:
+def _borderline(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
+    """``n`` commits whose "Lazy" message scores 0.5: each one is asked with the default floor."""
     root = new_repo(tmp_path)
     commit(root, "init", {"pkg/codec.py": DECODE_BEFORE})
-    shas = [commit(root, f"Lazy decoding, take {i}", {"pkg/codec.py": DECODE_BEFORE + f"\n# {i}\n"}) for i in range(5)]
+    return root, [commit(root, f"Lazy decoding, take {i}", {"pkg/codec.py": DECODE_BEFORE + f"\n# {i}\n"}) for i in range(n)]
+
+
+def test_a_failing_endpoint_is_a_rule_error_and_mining_finishes(tmp_path: Path, llm_server) -> None:
+    root, shas = _borderline(tmp_path, 5)
     for _ in range(5):
         llm_server.error(500, "model overloaded")
-    got = _mine(root, _settings(llm_server))
+    got = _mine(root, _settings(llm_server, mine_llm_judge_concurrency=1))
     summary = got["summary"]
     assert all(sha in got for sha in shas) and summary.scanned == 6  # every commit has its (rules') verdict
     assert summary.rule_errors["llm-judge"] == 3  # three failures in a row: the run stops asking
     assert len(llm_server.chat_requests) == 3
     assert "model overloaded" in summary.rule_error_examples["llm-judge"] or "500" in summary.rule_error_examples["llm-judge"]
+
+
+def test_a_failing_endpoint_under_concurrency_gets_a_bounded_number_of_requests(tmp_path: Path, llm_server) -> None:
+    root, shas = _borderline(tmp_path, 12)
+    llm_server.default = ScriptedResponse(500, {"error": {"message": "model overloaded"}}, delay=0.05)
+    got = _mine(root, _settings(llm_server, mine_llm_judge_concurrency=4))
+    summary = got["summary"]
+    sent = len(llm_server.chat_requests)
+    # three failures stop new requests; the (at most 3) others already in flight may still fail
+    assert 3 <= sent <= 3 + 4 - 1, sent
+    assert summary.rule_errors["llm-judge"] == sent  # every request made is reported, none more
+    assert all(sha in got for sha in shas) and summary.scanned == 13
+    assert sum(1 for sha in shas if got[sha]["perf"]) == 0
+    with open_workspace(root) as ws, ws.store.session() as s:
+        assert s.query(Commit).count() == 13  # every commit stored, with the rules' own verdict
+
+
+def _perf_for(*takes: int):
+    """A "model" that calls a commit a fix when its message says one of ``takes``."""
+    def answer(request) -> str:
+        perf = any(f"take {t}" in request.text for t in takes)
+        return json.dumps({"perf": perf, "reason": "it says so" if perf else "no"})
+    return answer
+
+
+@pytest.mark.parametrize("concurrency", [4, 1])
+def test_requests_run_concurrently_up_to_the_setting(tmp_path: Path, llm_server, concurrency: int) -> None:
+    root, shas = _borderline(tmp_path, 6)
+    for _ in shas:
+        llm_server.reply_with(_perf_for(), delay=0.3)
+    got = _mine(root, _settings(llm_server, mine_llm_judge_concurrency=concurrency))
+    assert len(llm_server.chat_requests) == 6 and got["summary"].llm_judged == 6
+    if concurrency == 1:
+        assert llm_server.max_in_flight == 1  # one after the other, as before the setting existed
+    else:
+        assert 2 <= llm_server.max_in_flight <= concurrency, llm_server.max_in_flight
+
+
+def test_answers_land_on_their_own_commits_under_concurrency(tmp_path: Path, llm_server) -> None:
+    root, shas = _borderline(tmp_path, 7)
+    for k in range(len(shas)):  # the first requests to arrive are answered last: completion order is not commit order
+        llm_server.reply_with(_perf_for(1, 4), delay=0.05 * (len(shas) - k))
+    got = _mine(root, _settings(llm_server, mine_llm_judge_concurrency=4))
+    perf = [i for i, sha in enumerate(shas) if got[sha]["perf"]]
+    assert perf == [1, 4]
+    assert [i for i, sha in enumerate(shas) if "llm-judge" in got[sha]["rules"]] == [1, 4]  # the rules that tipped it
+    assert got["summary"].llm_judged == 7 and got["summary"].llm_promoted == 2
+    with open_workspace(root) as ws, ws.store.session() as s:
+        stored = {row.sha: row for row in s.query(Commit).filter(Commit.sha.in_(shas))}
+        assert [i for i, sha in enumerate(shas) if stored[sha].is_perf] == [1, 4]
+        for i, sha in enumerate(shas):  # every one was asked, and keeps its own answer
+            (judge,) = [r for r in stored[sha].rules if r["rule"] == "llm-judge"]
+            assert (judge["score"] > 0, "it says so" in judge["reason"]) == ((i in (1, 4)),) * 2, (i, judge)
+
+
+def test_a_zero_floor_asks_about_plain_product_commits_but_not_docs_or_tests(tmp_path: Path, llm_server) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "Start the codec package", {"pkg/codec.py": DECODE_BEFORE, "pkg/conf.py": "X = 1\n"})
+    plain = commit(root, "Add a config value", {"pkg/conf.py": "X = 1\nY = 2\n"})
+    docs = commit(root, "Describe the codec", {"docs/codec.md": "# Codec\n"})
+    tests = commit(root, "Cover the codec", {"tests/test_codec.py": "def test_decode():\n    assert True\n"})
+    llm_server.default = ScriptedResponse(body=_perf_for())
+    got = _mine(root, _settings(llm_server, mine_llm_judge_min=0.0))
+    asked = sorted(re.search(r"Subject: (.*)", r.prompt_text).group(1) for r in llm_server.chat_requests)
+    assert asked == ["Add a config value", "Start the codec package"]  # product code no rule scored: asked
+    assert got[plain]["score"] == 0 and got[plain]["perf"] is False
+    for sha in (docs, tests):  # vetoed by non-code-only (a score below 0): not asked
+        assert got[sha]["score"] < 0
+    with open_workspace(root) as ws, ws.store.session() as s:
+        judged = {row.sha for row in s.query(Commit) if any(r["rule"] == "llm-judge" for r in row.rules)}
+    assert plain in judged and docs not in judged and tests not in judged
 
 
 def test_cli_flag_needs_an_endpoint_and_reports_what_the_judge_did(tmp_path: Path, llm_server) -> None:

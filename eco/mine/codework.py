@@ -55,11 +55,15 @@ def judge_window(ctx: CodeContext, items: list[tuple[RawCommit, Verdict]]) -> li
     """Code rules for commits that need them, their file contents read in one cat-file round trip."""
     views = [CommitView(raw, ctx.blobs) for raw, _ in items]
     ctx.blobs.prefetch([b for v in views for b in v.code_blobs()])
+    verdicts = [judge_code(view, ctx.rules, cheap, ctx.threshold) for view, (_raw, cheap) in zip(views, items)]
+    if ctx.second is not None:
+        # The judge's questions for the whole window go out together, a few at a time (mine_llm_judge_concurrency).
+        asked = [i for i, verdict in enumerate(verdicts) if ctx.second.wants(verdict)]
+        answers = ctx.second.decide_many([(views[i], verdicts[i]) for i in asked])
+        for i, verdict in zip(asked, answers):
+            verdicts[i] = verdict
     out: list[Judged] = []
-    for view, (raw, cheap) in zip(views, items):
-        verdict = judge_code(view, ctx.rules, cheap, ctx.threshold)
-        if ctx.second is not None and ctx.second.wants(verdict):
-            verdict = ctx.second.decide(view, verdict)
+    for view, (raw, _cheap), verdict in zip(views, items, verdicts):
         functions: list[str] = []
         pairs: dict[str, dict[str, Any]] = {}
         if verdict.perf or verdict.deep or ctx.all_functions:

@@ -6,8 +6,15 @@ A model that reads the diff can tell more of those apart, at the price of a requ
 off by default (``mine_llm_judge``) and asked only about commits whose rules scored at least
 ``mine_llm_judge_min`` but less than the threshold. Its "yes" adds exactly what the commit lacked; its
 "no" is recorded with score 0, so ``eco rules explain`` and the stored verdict say what it answered.
-A failing endpoint is reported as an error of the "llm-judge" rule; after three failures in a row the
-run stops asking, and the rules' own verdicts stand.
+
+Going past the rules' recall takes ``mine_llm_judge_min = 0``: every product-code commit they do not
+already call a fix is asked, thousands of requests on a real history, each mostly waiting on the endpoint.
+So a window's questions go out ``mine_llm_judge_concurrency`` at a time, and the answers come back in
+the order the commits were given.
+
+A failing endpoint is reported as an error of the "llm-judge" rule; after three failures in a row (in the
+order they came back) no new request is started, and the rules' own verdicts stand. Requests already in
+flight then may still fail, so at most ``MAX_FAILURES + concurrency - 1`` go to a dead endpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from eco.config import Settings
 from eco.errors import EcoError
@@ -61,7 +70,12 @@ def product_diff_first(diff: str, limit: int) -> str:
 
 
 class SecondOpinion:
-    """Asks the LLM about borderline verdicts; one instance per mining run (and per worker process)."""
+    """Asks the LLM about borderline verdicts; one instance per mining run (and per worker process).
+
+    A window's requests run on a thread pool made for that call (:meth:`decide_many`): a few threads per
+    window cost nothing next to the requests, and nothing outlives the call to be shut down, in the worker
+    process or in this one.
+    """
 
     def __init__(self, settings: Settings) -> None:
         if not llm_configured(settings):
@@ -69,9 +83,11 @@ class SecondOpinion:
         self.settings = settings
         self.threshold = settings.mine_threshold
         self.min_score = settings.mine_llm_judge_min
+        self.concurrency = settings.mine_llm_judge_concurrency
         self._client: ChatClient | None = None
         self._pid = os.getpid()
-        self.failures = 0
+        self._lock = threading.Lock()  # guards failures: the requests of a window complete on several threads
+        self.failures = 0  # in a row, in the order answers came back
 
     def wants(self, verdict: Verdict) -> bool:
         """Whether the rules left this commit just short: at least ``min_score``, below the threshold.
@@ -102,14 +118,46 @@ class SecondOpinion:
 
     def decide(self, view: CommitView, verdict: Verdict) -> Verdict:
         """The verdict with the LLM's answer added: "yes" tips it over the threshold, "no" changes nothing."""
+        return self._answer(self.client(), self.messages(view), verdict)
+
+    def decide_many(self, items: list[tuple[CommitView, Verdict]]) -> list[Verdict]:
+        """:meth:`decide` for each ``(view, verdict)``, up to ``concurrency`` at a time, in the order given.
+
+        Once three answers in a row have failed, the requests not yet started are not made: their verdicts
+        come back as given, as if the judge had not wanted them.
+        """
+        if not items:
+            return []
+        client = self.client()  # made here, once, rather than raced for by the threads
+        # Prompts are built on this thread: only the requests, which mostly wait, run on others.
+        asks = [(self.messages(view), verdict) for view, verdict in items]
+
+        def ask(job: tuple[list[tuple[str, str]], Verdict]) -> Verdict:
+            with self._lock:
+                if self.failures >= MAX_FAILURES:
+                    return job[1]
+            return self._answer(client, *job)
+
+        workers = min(self.concurrency, len(asks))
+        if workers <= 1:
+            return [ask(job) for job in asks]
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="eco-llm-judge")
+        try:
+            return list(pool.map(ask, asks))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # on an interrupt: finish what is in flight, start nothing
+
+    def _answer(self, client: ChatClient, messages: list[tuple[str, str]], verdict: Verdict) -> Verdict:
         hits, errors = list(verdict.hits), list(verdict.errors)
         try:
-            perf, reason = parse_answer(self.client().complete(self.messages(view), want_json=True))
+            perf, reason = parse_answer(client.complete(messages, want_json=True))
         except (LLMError, EcoError) as exc:
-            self.failures += 1
+            with self._lock:
+                self.failures += 1
             errors.append((NAME, str(exc)))
             return Verdict(score=verdict.score, perf=False, hits=hits, errors=errors, deep=verdict.deep)
-        self.failures = 0
+        with self._lock:
+            self.failures = 0
         gap = max(0.0, self.threshold - verdict.score)
         hits.append((NAME, RuleHit(gap if perf else 0.0, f"{'a performance fix' if perf else 'not a performance fix'}: {reason}")))
         score = sum(h.score for _, h in hits)
