@@ -180,6 +180,16 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         (":wrench: silent performance.py exit non-zero", None),  # a file's name
         ("Fix backpressure\n\nIt crashed when receiving data faster than the application can process it.", None),
         ("Simplify regex alternations\n\nThere is no measurable performance improvement; the change is cosmetic.", None),
+        ("Add LRU caching to tzoffset, tzstr and gettz", 1.0),
+        ("Stopped spinning in CurrentThreadExecutor.run_until_future()", 1.0),
+        ("Decide current_task method to use at import time", 1.0),
+        ("Lower-overhead timing - support CLOCK_MONOTONIC_COARSE", 1.0),
+        ("Consumer: drop poll loop optimizations for pending offset resets", None),  # removes an optimisation
+        ("optimize() and rebuild_fts() now commit their changes", None),  # a method's name
+        ("Speedup doctest", None),  # the tests' speed
+        ("Add performance profiling (#923)", None),  # tooling
+        ("kafka.net.selector: monitor slow tasks with slow_task_threshold_secs", None),  # a feature that watches for slowness
+        ("fix(cli): import yaml lazily so the CLI works without the yaml extra", 0.5),  # another goal
     ],
 )
 def test_message_keywords(builtin: RuleSet, message: str, expected: float | None) -> None:
@@ -214,6 +224,10 @@ def test_message_keywords(builtin: RuleSet, message: str, expected: float | None
         ("Factor out the shared code\n\nA/B of the scan: 687.4 -> 694.7 MB/s.", False),  # 1%: noise
         ("Simplify fixtures\n\nThis speeds up `mypy/test/testcheck.py` by about 5%.", False),  # the test suite's speed
         ("Merge classes\n\nThis sped up a microbenchmark that allocates objects by ~60%.", True),
+        ("Improve the decorator\n\nFrom my measurements, this is about twice as fast in Python 3.", True),
+        ("Use regex.fullmatch\n\nBefore: 5475.0 requests/sec\nAfter:  5832.7 requests/sec", True),  # a rate that grew
+        ("Use regex.fullmatch\n\nBefore: 5832.7 requests/sec\nAfter:  5475.0 requests/sec", False),  # and one that fell
+        ("Fix QoS\n\nBefore: version < (3, 3)\nAfter:  version < (3, 3) or version > (4,)", False),  # no measure
     ],
 )
 def test_perf_annotations(builtin: RuleSet, message: str, fires: bool) -> None:
@@ -241,6 +255,7 @@ def test_non_product_conventional_types_count_against(builtin: RuleSet, subject:
         ("Added support for SQS fanout via SNS\n\nReduce poll calls by batching.", False),  # a feature's own speed
         ("feat: add the indexing package\n\nSelecting went from 2628ms to 14ms.", False),  # the new thing measured
         ("Added feature: page labels\n\nLabels are computed lazily and cached.", False),
+        ("Add `order` kwarg to encoders\n\nSorting the keys is optimized: a 25% speedup over sorting them first.", False),  # a new option
     ],
 )
 def test_a_feature_commit_speaks_of_its_feature(builtin: RuleSet, message: str, perf: bool) -> None:
@@ -624,6 +639,7 @@ def guess(name):
         ("Keep locale off the import path\n\nImported lazily, when first needed.", LAZY_AFTER, True),
         ("Move imports into functions", LAZY_AFTER, False),  # the message gives no reason
         ("Defer imports to break a circular import", LAZY_AFTER, False),  # another reason
+        ("Import mimetypes lazily so the CLI works without the mime extra", LAZY_AFTER, False),  # an optional dependency
         ("Defer the locale import", OPTIONAL_AFTER, False),  # a module-level try block is not a function
     ],
 )

@@ -23,7 +23,7 @@ LAZY = re.compile(
 # that the module is optional or guarded by ImportError).
 OTHER_REASON = re.compile(
     r"\bcircular\b|\bcycl(?:e|es|ic)\b|\bimport\s+loops?\b|\boptional\b|\bImportError\b|\bModuleNotFoundError\b"
-    r"|\bmissing\s+(?:dependenc\w*|modules?|packages?)\b|\bnot\s+installed\b|\brevert\w*|\bcompat\w*|\bmonkey[- ]?patch\w*",
+    r"|\bmissing\s+(?:dependenc\w*|modules?|packages?)\b|\bnot\s+installed\b|\bwithout\s+(?:the\s+)?[\w.-]+\s+extras?\b|\brevert\w*|\bcompat\w*|\bmonkey[- ]?patch\w*",
     re.I,
 )
 CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)

@@ -14,9 +14,10 @@ NEGATIVE = re.compile(
   | (?:\.|pip[- ]|mypy[- ]|pytest[- ]|ruff[- ]|build[- ]|docker[- ]|ci[- ]|npm[- ]|yarn[- ]|actions/)cache[- _]?keys?\b | \bcache[- _]?keys?\s+(?:for|in|on|of)\s+(?:the\s+)?(?:ci|github|actions|workflows?|gha|travis|tox)\b
   | \.cache\b | __pycache__ | \bcache(?:s|d)?\s+(?:in|on|for)\s+(?:ci|github|actions|gha|travis|tox|docker|pip|the\s+ci)
   | optimi[sz]e[sd]?\s+(?:imports?|images?|svgs?|pngs?)
-  | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci|scripts?)
+  | perf(?:ormance)?[- ](?:tests?|suite|benchmarks?|regression\s+tests?|dashboard|job|ci|scripts?|profil\w*|monitor\w*|metrics|counters?|tracking|tracing)
+  | \b(?:monitor|log|warn|detect|report|track|flag|record)\w*\s+(?:about\s+|on\s+)?slow\b
   | (?:add|adds|added|adding|update|updated|fix|fixed)\s+(?:a\s+|the\s+)?(?:perf|performance|speed)\s+(?:tests?|benchmarks?|checks?)
-  | (?:speed(?:s|ed)?[- ]?up|faster|slow|quicker)\s+(?:the\s+)?(?:ci|builds?|tests?|test[- ]suite|testing|docs|documentation|linting|lint|pre-commit|tox|workflows?|pipelines?|install(?:ation)?|setup|checks?)\b.*
+  | (?:speed(?:s|ed)?[- ]?up|faster|slow|quicker)\s+(?:the\s+)?(?:ci|builds?|tests?|test[- ]suite|testing|doctests?|docs|documentation|linting|lint|pre-commit|tox|workflows?|pipelines?|install(?:ation)?|setup|checks?)\b.*
   | (?:ci|builds?|tests?|test[- ]suite|docs|workflows?|linting)\s+(?:is|are|was|were|run|runs)?\s*(?:faster|slow(?:er)?|quicker)
   | slow[- ]?(?:tests?|marker|mark)\b | mark(?:s|ed)?\s+(?:\S+\s+){0,3}(?:as\s+)?slow | @slow | pytest\.mark\.slow
   | \bslow(?:ly)?\s+(?:network|connections?|servers?|clients?|consumers?|readers?|disks?)
@@ -41,6 +42,7 @@ NEGATIVE = re.compile(
   | \b(?:link|interface|nic|network|port|fan|cpu|clock|line|connection|wire|baud|ethernet)\s+speeds?\b | \bspeed\s+(?:overflow|field|value|attribute)s?\b
   | \bspeeds?\s+(?:of|for)\s+(?:the\s+)?(?:network\s+)?(?:interfaces?|links?|nics?|ports?|fans?|disks?|drives?)\b(?:\s+faster\s+than\b)? | \b(?:interfaces?|links?|nics?|disks?|drives?)\s+faster\s+than\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
+  | \b(?:drop|remov|disabl)\w*\s+(?:\S+\s+){0,4}?optimi[sz]ations?\b | \b[\w.]*optimi[sz]e\(\)
   | \bfix\w*\s+(?:\S+\s+){0,3}?optimi[sz]ations?\b
   | \bslow\s+(?:\S+\s+){0,2}?tests?\b
   | \b(?:improve|update|fix|clarify|expand|add|rewrite|tweak|polish|document)\w*\s+(?:\S+\s+){0,3}?(?:docstrings?|docs|documentation|comments?|type\s+hints|annotations|error\s+messages?|typing)\s*(?:\(\#\d+\))?\s*$
@@ -137,10 +139,12 @@ STRONG = Phrases(
         (("deepcop", "deep cop", "deep-cop"), r"\b(?:avoid|skip|remov|drop|eliminat|no\s+longer|do\s+not|don'?t)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+)?deep[- ]?cop(?:y|ies|ying)\b"),
         (("materiali",), r"\b(?:avoid|skip|do\s+not|don'?t|no\s+longer|without|never)\w*\s+(?:\S+\s+){0,2}?materiali[sz]\w*"),
         ((("overhead",), ("reduc", "cut", "lower", "remov", "avoid", "eliminat")),
-         r"\b(?:reduc|cut|lower|remov|avoid|eliminat)\w*\s+(?:\S+\s+){0,3}?overhead\b"),
+         r"\b(?:reduc|cut|lower|remov|avoid|eliminat)\w*\s+(?:\S+\s+){0,3}?overhead\b | \blower-overhead\b"),
         ((("expensive",), ("remov", "avoid", "skip", "drop", "eliminat")),
          r"\b(?:remov|avoid|skip|drop|eliminat)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+){0,1}?expensive\b"),
-        (("cpu", "busy"), r"\b(?:100\s*%|high|excessive)\s+cpu\b | \bbusy[- ]?(?:loop|wait)\w* | \bcpu\s+spin\w*"),
+        (("cpu", "busy", "spinning"), r"\b(?:100\s*%|high|excessive)\s+cpu\b | \bbusy[- ]?(?:loop|wait)\w* | \bcpu\s+spin\w* | \bstop(?:s|ped)?\s+spinning\b"),
+        ((("import time", "definition time", "load time"), ("decid", "choos", "select", "pick")),
+         r"\b(?:decid|choos|select|pick)\w*\s+(?:\S+\s+){0,4}?(?:at|to)\s+(?:module\s+)?(?:import|definition|load)\s+time\b"),
         (("eager",), r"\b(?:skip|avoid|remov|drop|no\s+longer)\w*\s+(?:the\s+|an?\s+)?eager\w*\s+(?:\S+\s+){0,2}?(?:import|load)\w*"),
         ((("only once", "just once"),), r"\b" + _WORK_VERBS + r"\w*\s+(?:\S+\s+){0,5}?(?:only|just)[ ]once\b"),
         (("zero-copy", "zero copy"), r"\bzero[- ]copy\b"),
@@ -178,7 +182,7 @@ STRONG = Phrases(
         (("excessive", "unbounded", "exponential"), r"\b(?:excessive|unbounded|exponential)\s+(?:cpu|memory|ram|time|run\s*time)\b"),
         (("restor", "re-add", "readd", "re-enable", "reenable", "reintroduce", "re-introduce", "bring"),
          r"\b(?:restore|re-?add|re-?enable|reintroduce|re-introduce|bring\s+back)\w*\s+(?:the\s+)?(?:\w+\s+)?(?:cach\w*|memoi\w*|fast[- ]?paths?|optimi[sz]ations?|speedups?|gc\s+freeze)"),
-        ((("cache", "lru", "memo"), ("add",)), r"\badd(?:s|ed|ing)?\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:cache|lru|memo(?:ization)?)\s+(?:for|to|of|on|in|around)\b"),
+        ((("cache", "caching", "lru", "memo"), ("add",)), r"\badd(?:s|ed|ing)?\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:cache|caching|lru|memo(?:ization)?)\s+(?:for|to|of|on|in|around)\b"),
         ((("skip",), ("needed", "necessary", "required", "used")), r"\bskip\w*\b.*\b(?:if|when|unless)\s+(?:not\s+|un)(?:needed|necessary|required|used)\b"),
     ],
     re.I | re.X | re.M,
@@ -242,7 +246,8 @@ _PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts
 _IMPORT_CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)
 # A subject that names its goal ("lazy import X for gevent compatibility") explains its speed words by that goal.
 _OTHER_GOAL = re.compile(
-    r"\b(?:for|to\s+(?:fix|keep|restore|ensure))\s+(?:\S+\s+){0,2}?(?:compatibility|compat|correctness|security|thread[- ]safety|monkey[- ]?patch\w*)\b", re.I
+    r"\b(?:for|to\s+(?:fix|keep|restore|ensure))\s+(?:\S+\s+){0,2}?(?:compatibility|compat|correctness|security|thread[- ]safety|monkey[- ]?patch\w*)\b"
+    r"|\bworks?\s+without\s+(?:the\s+)?[\w.-]+\s+(?:extras?|installed|dependenc\w*)\b|\bwithout\s+the\s+[\w.-]+\s+extras?\b", re.I
 )
 _REVERT = re.compile(r"\brevert", re.I)
 # Hardening against hostile input names the attack ("excessive memory", "catastrophic backtracking") in its note.

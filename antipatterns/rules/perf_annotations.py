@@ -25,10 +25,13 @@ MEASURED = re.compile(
   | \d+(?:\.\d+)?\s*%\s+(?:faster|quicker|speed[- ]?up|less\s+(?:time|memory)|fewer|reduction|improvement|decrease\s+in\s+(?:time|runtime|memory))
   | from\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\s+(?:down\s+)?to\s+~?\d+(?:[.,]\d+)?\s*{_UNIT}\b
   | \d+(?:\.\d+)?\s*{_UNIT}\s*(?:->|→|=>)\s*\d+(?:\.\d+)?\s*{_UNIT}\b
+  | \b(?:twice|(?:two|three|four|five|ten|\d+(?:\.\d+)?)\s*(?:x|×|times))\s+as\s+fast\b | \b(?:two|three|four|five|ten)\s+times\s+(?:faster|quicker)\b
+  | \bbefore\s*[:=]\s*~?\d+(?:[.,]\d+)?\s*(?:{_RATE}|{_UNIT}\b)[^\n]{{0,40}}\n?[ \t]*\bafter\s*[:=]\s*~?\d+(?:[.,]\d+)?\s*(?:{_RATE}|{_UNIT}\b)
     """,
     re.I | re.X,
 )
 _DIGIT = re.compile(r"\d")
+_AS_FAST = re.compile(r"\btwice\s+as\s+fast|\btimes\s+(?:as\s+fast|faster|quicker)", re.I)
 _QUANTITY = re.compile(rf"(\d+(?:[.,]\d+)?)\s*({_UNIT})\b", re.I)
 _TIME = {"ns": 1e-9, "µs": 1e-6, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0,
          "seconds": 1.0, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0, "hour": 3600.0, "hours": 3600.0}
@@ -48,6 +51,7 @@ def _number(text: str) -> float:
 
 
 _RATE_PAIR = re.compile(_RATE_CHANGE, re.I)
+_RATE_QUANTITY = re.compile(rf"({_RATE_NUMBER})\s*{_RATE}", re.I)
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
 # A size that shrank is a result only when the message speaks of memory; otherwise it is a setting ("buffer 10 MB -> 8 MiB").
 _MEMORY = re.compile(r"\b(?:memory|rss|ram|heap|footprint|peak|resident|allocat\w*|usage|consum\w*|disk\s+space|smaller|shrink\w*)\b", re.I)
@@ -68,6 +72,9 @@ def _before_after(text: str) -> tuple[float, float] | None:
     rate = _RATE_PAIR.search(text)
     if rate is not None:
         return -_rate(rate.group(1)), -_rate(rate.group(2))
+    rates = _RATE_QUANTITY.findall(text)  # "Before: 5475 requests/sec  After: 5832 requests/sec"
+    if len(rates) == 2:
+        return -_rate(rates[0]), -_rate(rates[1])
     found = _QUANTITY.findall(text)
     if len(found) != 2:
         return None
@@ -115,7 +122,9 @@ REVERT = re.compile(r"^revert\b", re.I)
 FEATURE = re.compile(
     r"^\s*(?:\u2728\ufe0f?\s*)?feat(?:\([^)]*\))?!?:|^\s*(?:\u2728|:sparkles:)"
     # "Add support for X": 444 labelled commits say so, 3 of them are speedups
-    r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?|add(?:s|ed)?\s+(?:a\s+|new\s+)?feature)\b",
+    r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?(?:add(?:s|ed)?\s+(?:\w+\s+)?support|support(?:s|ed)?|add(?:s|ed)?\s+(?:a\s+|new\s+)?feature)\b"
+    # "Add `order` kwarg to encoders": a new option, whose benchmark describes what the option buys
+    r"|^\s*(?:\[[^\]]*\]\s*|[\w/ ().-]{0,30}:\s*)?add(?:s|ed)?\s+(?:an?\s+|the\s+)?(?:new\s+)?(?:\S+\s+){0,2}?(?:kwargs?|keyword\s+arguments?|options?|parameters?|arguments?|flags?|settings?)\b",
     re.I,
 )
 # A subject that names speed as its purpose overrides what its type says about a feature
@@ -157,7 +166,7 @@ class PerfAnnotations(Rule):
         if named:
             score += 1.0
             reasons.append(f"trailer {named[0].title()}:")
-        m = measured(commit.message) if _DIGIT.search(commit.message) else None  # every measure has a digit
+        m = measured(commit.message) if _DIGIT.search(commit.message) or _AS_FAST.search(commit.message) else None  # a measure has a digit, or says "twice as fast"
         if m:
             score += 1.0
             reasons.append(f"measured result {m.group(0).strip()!r}")
