@@ -183,6 +183,12 @@ def test_builtin_rules_load_with_names_and_docstrings(builtin: RuleSet) -> None:
         ("Add LRU caching to tzoffset, tzstr and gettz", 1.0),
         ("Stopped spinning in CurrentThreadExecutor.run_until_future()", 1.0),
         ("Decide current_task method to use at import time", 1.0),
+        ("Make cross-thread locks use native blocking and timeouts instead of spinning.", 1.0),
+        ("Avoid calling iscoroutine if possible", 1.0),
+        ("consult allow_partial_pks for NULL check in lazyload", None),  # an ORM's loading strategy, not a speedup
+        ("Make tests slightly more efficient.", None),
+        ("fix #2757 - Improved error messaging on startup time application induced import error (#2770)", None),
+        ("Benchmarks: perf is now pyperf", None),
         ("Lower-overhead timing - support CLOCK_MONOTONIC_COARSE", 1.0),
         ("Consumer: drop poll loop optimizations for pending offset resets", None),  # removes an optimisation
         ("optimize() and rebuild_fts() now commit their changes", None),  # a method's name
@@ -270,6 +276,9 @@ def test_non_code_only_vetoes_tests_docs_ci_packaging(builtin: RuleSet) -> None:
     assert score_of(builtin, "non-code-only", view("Add tests for the merge optimization", ("Tests/feaLib/builder_test.py", "Doc/index.rst"))) == -3.0
     v = view("Speed up the test suite", ("tests/test_a.py",))
     assert judge(v, load_rules(), 1.0).perf is False
+    # a test module by its own name, at the top of the tree (chardet's test.py, Django apps' tests.py)
+    assert score_of(builtin, "non-code-only", view("Add a break to speed things up in loop", ("test.py", "app/tests.py"))) == -3.0
+    assert score_of(builtin, "non-code-only", view("faster", ("pkg/testing_utils.py",))) is None
 
 
 @pytest.mark.parametrize(
@@ -511,6 +520,7 @@ def test_changelog_entry_added_with_product_code(builtin: RuleSet, message: str,
         ("Remove exception raised on a long match", ["- Fixed `Word` raising. It uses a fallback instead of the regex fast path."], "CHANGES", None),
         ("Support template strings as log messages", ["- Support template strings, with the performance of lazy formatting."], "CHANGELOG.rst", None),
         ("Do not recheck parent directories", ["Improve install performance by creating parent directories once."], "news/12782.bugfix.rst", 1.0),
+        ("Do not discover properties when iterating fixtures", ["Avoid calling ``@property`` during fixture discovery"], "changelog/12446.bugfix.rst", 0.5),
         # reverting an optimisation is not one
         ("fix: revert an illusory performance gain that broke debuggers", ["Reverted a performance change."], "CHANGES/1420.misc.rst", None),
         # hardening names the attack; a merged branch's notes are many changes' notes

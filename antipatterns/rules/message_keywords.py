@@ -43,6 +43,8 @@ NEGATIVE = re.compile(
   | \bspeeds?\s+(?:of|for)\s+(?:the\s+)?(?:network\s+)?(?:interfaces?|links?|nics?|ports?|fans?|disks?|drives?)\b(?:\s+faster\s+than\b)? | \b(?:interfaces?|links?|nics?|disks?|drives?)\s+faster\s+than\b
   | \b(?:stop|don'?t|do\s+not|no\s+longer|never)\s+optimi[sz]\w*
   | \b(?:drop|remov|disabl)\w*\s+(?:\S+\s+){0,4}?optimi[sz]ations?\b | \b[\w.]*optimi[sz]e\(\)
+  | \b(?:tests?|test[- ]suite|ci|builds?|docs)\s+(?:\w+\s+)?more\s+efficient\w* | \b(?:improv|better|clearer|nicer)\w*\s+(?:\S+\s+){0,2}?error\s+messag\w*.*
+  | ^(?:benchmarks?|bench)\s*:.*
   | \bfix\w*\s+(?:\S+\s+){0,3}?optimi[sz]ations?\b
   | \bslow\s+(?:\S+\s+){0,2}?tests?\b
   | \b(?:improve|update|fix|clarify|expand|add|rewrite|tweak|polish|document)\w*\s+(?:\S+\s+){0,3}?(?:docstrings?|docs|documentation|comments?|type\s+hints|annotations|error\s+messages?|typing)\s*(?:\(\#\d+\))?\s*$
@@ -142,7 +144,8 @@ STRONG = Phrases(
          r"\b(?:reduc|cut|lower|remov|avoid|eliminat)\w*\s+(?:\S+\s+){0,3}?overhead\b | \blower-overhead\b"),
         ((("expensive",), ("remov", "avoid", "skip", "drop", "eliminat")),
          r"\b(?:remov|avoid|skip|drop|eliminat)\w*\s+(?:an?\s+|the\s+)?(?:\S+\s+){0,1}?expensive\b"),
-        (("cpu", "busy", "spinning"), r"\b(?:100\s*%|high|excessive)\s+cpu\b | \bbusy[- ]?(?:loop|wait)\w* | \bcpu\s+spin\w* | \bstop(?:s|ped)?\s+spinning\b"),
+        (("cpu", "busy", "spinning"), r"\b(?:100\s*%|high|excessive)\s+cpu\b | \bbusy[- ]?(?:loop|wait)\w* | \bcpu\s+spin\w* | \b(?:stop(?:s|ped)?|instead\s+of|no\s+longer)\s+spinning\b"),
+        (("avoid",), r"\bavoid\w*\s+calling\b"),
         ((("import time", "definition time", "load time"), ("decid", "choos", "select", "pick")),
          r"\b(?:decid|choos|select|pick)\w*\s+(?:\S+\s+){0,4}?(?:at|to)\s+(?:module\s+)?(?:import|definition|load)\s+time\b"),
         (("eager",), r"\b(?:skip|avoid|remov|drop|no\s+longer)\w*\s+(?:the\s+|an?\s+)?eager\w*\s+(?:\S+\s+){0,2}?(?:import|load)\w*"),
@@ -257,7 +260,8 @@ _SECURITY = re.compile(r"\bharden\w*|\bsecurity\b|\bcve-\d+|\bvulnerab\w*", re.I
 # often as to say what got faster, unless the note also says "improve performance", "performance regression",
 # "optimize X"; "faster", "catastrophic backtracking" and the like always say what got faster.
 _BUGFIX_NOTE = re.compile(r"(?:^|/|\.)(?:bug|bugs|bugfix|bugfixes|fix|fixes|fixed)(?:\.|/)", re.I)
-_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|zero[- ]copy|\bonce\s+(?:per|every|for|a)\b|^perf(?:ormance)?s?$", re.I)  # words that can say where the bug was
+# Words that can say where the bug was, or what the fix stops doing ("Avoid calling @property during discovery").
+_WHERE = re.compile(r"fast[- ]?paths?|vectori|optimi|zero[- ]copy|\bonce\s+(?:per|every|for|a)\b|^perf(?:ormance)?s?$|^avoid\w*\s+calling$", re.I)
 _PURPOSE = re.compile(
     r"\b(?:improv\w*|better|boost\w*|increas\w*|enhanc\w*)\s+(?:\S+\s+){0,4}?(?:performance|perf|speed|efficiency)\b"
     r"|\b(?:performance|speed)\s+(?:improvements?|regressions?|boost|gains?|issues?|problems?|fix(?:es)?)\b|\boptimi[sz]e[sd]?\s+(?!the\s+fast)\w",

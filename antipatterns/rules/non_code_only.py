@@ -9,7 +9,7 @@ from eco.mine.rules import CommitView, Rule, RuleHit
 NON_CODE = re.compile(
     r"""
     (?:^|/)(?i:tests?|testing|spec|specs|docs?|documentation|examples?|benchmarks?|bench|asv_bench|\.github|\.gitlab|\.circleci|ci|\.ci|\.devcontainer|scripts/ci)/
-  | (?:^|/)(?:test_[^/]*|[^/]*_test|[^/]*_tests|conftest|noxfile|setup|tasks)\.py$
+  | (?:^|/)(?:test_[^/]*|[^/]*_test|[^/]*_tests|tests?|conftest|noxfile|setup|tasks)\.py$
   | \.(?:md|rst|txt|adoc|ipynb|cfg|ini|toml|ya?ml|json|lock|in|svg|png|jpe?g|gif|ico|css|html?)$
   | (?:^|/)(?:Makefile|Dockerfile|LICENSE[^/]*|COPYING|AUTHORS|CHANGES[^/]*|CHANGELOG[^/]*|HISTORY[^/]*|NEWS[^/]*|README[^/]*|MANIFEST[^/]*|\.gitignore|\.gitattributes|\.mailmap|\.pre-commit[^/]*|\.readthedocs[^/]*|\.coveragerc|\.editorconfig|\.flake8|\.travis\.yml|appveyor\.yml|tox\.ini|codecov\.yml|CODEOWNERS)$
     """,

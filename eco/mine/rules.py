@@ -46,7 +46,7 @@ ENTRY_POINT_GROUP = "eco.mining_rules"
 # keeps Tests/, CPython Doc/), and the build and task files beside the code. Rules share it, so they agree on
 # what product code is; the non-code-only veto adds data, config and CI files on top.
 NOT_PRODUCT = re.compile(
-    r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|conftest|setup|noxfile)\.py$"
+    r"(?:^|/)(?i:tests?|testing|docs?|examples?|benchmarks?|bench)/|(?:^|/)(?:test_[^/]*|[^/]*_tests?|tests?|conftest|setup|noxfile)\.py$"
 )
 
 
