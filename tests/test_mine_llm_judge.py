@@ -250,3 +250,21 @@ def test_rules_explain_asks_the_judge_when_told(tmp_path: Path, llm_server) -> N
     assert any(r["rule"] == "llm-judge" and "C helper" in r["reason"] for r in asked[fix]["rules"])
     assert not any(r["rule"] == "llm-judge" for r in asked[other]["rules"])  # below the floor: not asked
     assert len(llm_server.chat_requests) == 1
+
+
+def test_the_prompt_keeps_within_llm_max_prompt_chars(tmp_path: Path, llm_server) -> None:
+    """A long message, many files and a large diff: the diff is trimmed so the whole prompt fits the setting."""
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/codec.py": DECODE_BEFORE})
+    files = {f"pkg/generated/tables/module_number_{i:02d}.py": "".join(f"VALUE_{i}_{j} = {j}\n" for j in range(300)) for i in range(70)}
+    body = "\n\n" + "A long explanation of the change. " * 200  # past the 4,000 characters of message the prompt keeps
+    commit(root, "Lazy decoding of generated tables" + body, {"pkg/codec.py": DECODE_AFTER, **files})
+    llm_server.reply('{"perf": false, "reason": "generated tables"}')
+    _mine(root, _settings(llm_server, llm_max_prompt_chars=12_000))
+    (request,) = llm_server.chat_requests
+    prompt = request.prompt_text
+    assert len(prompt) <= 12_000, len(prompt)
+    assert len(prompt) > 11_000  # and the diff uses the room there is
+    assert "(trimmed)" in prompt and "binascii.unhexlify" in prompt  # trimmed, product code first
+    assert "A long explanation" in prompt and "- pkg/generated/tables/module_number_00.py" in prompt
+    assert "\n- ...\n" in prompt  # 71 files: the first 60 listed

@@ -36,6 +36,8 @@ NAME = "llm-judge"
 PROMPT = "mine_judge"
 MAX_MESSAGE_CHARS = 4000
 MAX_FAILURES = 3  # in a row: the endpoint is down, stop asking
+MIN_DIFF_CHARS = 1000  # of the diff, whatever the message and file list take
+TRIMMED = "\n... (trimmed)"
 _JSON = re.compile(r"\{.*\}", re.S)
 _FILE_HEADER = re.compile(r"^diff --git a/.*? b/(.*)$", re.M)
 
@@ -66,7 +68,7 @@ def product_diff_first(diff: str, limit: int) -> str:
     paths = [h.group(1) for h in heads]
     ordered = [b for b, p in zip(blocks, paths) if is_product_path(p)] + [b for b, p in zip(blocks, paths) if not is_product_path(p)]
     text = "".join(ordered)
-    return text if len(text) <= limit else text[:limit] + "\n... (trimmed)"
+    return text if len(text) <= limit else text[:limit] + TRIMMED
 
 
 class SecondOpinion:
@@ -103,18 +105,20 @@ class SecondOpinion:
         return self._client
 
     def messages(self, view: CommitView) -> list[tuple[str, str]]:
+        """The prompt: everything but the diff, then as much of the diff as ``llm_max_prompt_chars`` leaves room for.
+
+        The diff gets at least ``MIN_DIFF_CHARS`` even when a long message or file list takes the rest.
+        """
         redactor = Redactor()
-        budget = max(2000, self.settings.llm_max_prompt_chars - 3000)
-        message = view.message[:MAX_MESSAGE_CHARS]
-        files = "\n".join(f"- {p}" for p in view.paths[:60]) + ("\n- ..." if len(view.paths) > 60 else "")
-        text = render(PROMPT, {
+        fields = {
             "sha": view.sha[:12],
             "subject": redactor.redact(view.subject),
-            "message": redactor.redact(message),
-            "files": files,
-            "diff": redactor.redact(product_diff_first(view.diff_bytes.decode("utf-8", "replace"), max(1000, budget - len(message)))),
-        })
-        return [("human", text)]
+            "message": redactor.redact(view.message[:MAX_MESSAGE_CHARS]),
+            "files": "\n".join(f"- {p}" for p in view.paths[:60]) + ("\n- ..." if len(view.paths) > 60 else ""),
+        }
+        room = self.settings.llm_max_prompt_chars - len(render(PROMPT, {**fields, "diff": ""})) - len(TRIMMED)
+        diff = redactor.redact(product_diff_first(view.diff_bytes.decode("utf-8", "replace"), max(MIN_DIFF_CHARS, room)))
+        return [("human", render(PROMPT, {**fields, "diff": diff}))]
 
     def decide(self, view: CommitView, verdict: Verdict) -> Verdict:
         """The verdict with the LLM's answer added: "yes" tips it over the threshold, "no" changes nothing."""
