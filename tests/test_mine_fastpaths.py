@@ -196,3 +196,37 @@ def test_dbapi_writer_fills_python_defaults_and_leaves_the_rest_to_sqlalchemy(tm
     assert stored[0] == stored[1] and stored[2] == stored[3]
     assert [r[3] for r in stored[1]] == ["", ""]  # message from its default
     assert [r[10] for r in stored[3]] == [None, None]  # skipped left NULL
+
+
+def test_blob_reader_answers_a_request_larger_than_the_pipes_without_hanging(tmp_path: Path) -> None:
+    """3,000 ids (123 KB of request) whose answers (over 300 KB) fill git's output pipe long before the request is
+    written: written all at once, git stops reading and the write never finishes (a window of commits touching
+    thousands of files hung ``eco mine`` that way). The read runs on a thread so that a hang fails the test."""
+    import subprocess
+    import threading
+
+    import git
+
+    from eco.mine.gitlog import BlobReader
+
+    repo = tmp_path / "r"
+    git.Repo.init(repo)
+    files = tmp_path / "files"
+    files.mkdir()
+    paths = []
+    for i in range(3000):
+        path = files / f"f{i}.py"
+        path.write_text(f"def f{i}():\n    return {i}\n" + "#" * 80 + "\n")
+        paths.append(str(path))
+    ids = subprocess.run(["git", "hash-object", "-w", "--stdin-paths"], cwd=repo, input="\n".join(paths) + "\n",
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert len(ids) == 3000
+    reader = BlobReader(git.Repo(repo))
+    got: dict = {}
+    worker = threading.Thread(target=lambda: got.update(reader.read_many([*ids, None, "0" * 40])), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "read_many hung: the request was written in one piece past the pipe buffers"
+    reader.close()
+    assert len(got) == 3000
+    assert got[ids[1234]] == Path(paths[1234]).read_bytes()

@@ -503,10 +503,15 @@ def _make(header: bytes, body: bytes, dropping: bool, dropped: int, limit: int, 
 class BlobReader:
     """Old and new file contents from one long-lived ``git cat-file --batch`` process.
 
-    Started through GitPython's command wrapper on first use. :meth:`read_many` writes all the
-    object ids a commit needs in one go and then reads the answers, so a commit costs one round
-    trip to git, not one per file side.
+    Started through GitPython's command wrapper on first use. :meth:`read_many` writes the object
+    ids a commit needs in one go and then reads the answers, so a commit costs one round trip to
+    git, not one per file side. Ids go out at most ``BATCH`` at a time: git answers while it reads,
+    so once its answers fill the output pipe it stops reading, and a request larger than the input
+    pipe's buffer would then never finish writing (a window of commits touching thousands of files
+    hung the miner that way).
     """
+
+    BATCH = 64  # ids per write: 64 x 41 bytes stays under the smallest pipe buffer (4 KiB)
 
     def __init__(self, repo: git.Repo) -> None:
         self._repo = repo
@@ -537,17 +542,19 @@ class BlobReader:
         if not wanted:
             return out
         proc = self._process()
-        proc.stdin.write("".join(f"{b}\n" for b in wanted).encode())
-        proc.stdin.flush()
-        for b in wanted:
-            header = proc.stdout.readline().split()
-            if len(header) < 3 or header[1] == b"missing":
-                out[b] = None
-                continue
-            size = int(header[2])
-            data = proc.stdout.read(size)
-            proc.stdout.read(1)  # the newline after the contents
-            out[b] = data if header[1] == b"blob" else None
+        for start in range(0, len(wanted), self.BATCH):
+            batch = wanted[start: start + self.BATCH]
+            proc.stdin.write("".join(f"{b}\n" for b in batch).encode())
+            proc.stdin.flush()
+            for b in batch:
+                header = proc.stdout.readline().split()
+                if len(header) < 3 or header[1] == b"missing":
+                    out[b] = None
+                    continue
+                size = int(header[2])
+                data = proc.stdout.read(size)
+                proc.stdout.read(1)  # the newline after the contents
+                out[b] = data if header[1] == b"blob" else None
         return out
 
     def read(self, blob: str | None) -> bytes | None:
