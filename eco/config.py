@@ -111,8 +111,45 @@ _HINTS = typing.get_type_hints(Settings)
 _ENV_ALIASES = {"OPENAI_API_KEY": "openai_api_key", "OPENAI_BASE_URL": "openai_base_url"}
 # Pipeline files may carry descriptive keys that are not settings.
 _PIPELINE_META = {"name", "description"}
-# Settings whose type alone does not make them meaningful: the smallest value that does.
-_MINIMUM = {"mine_llm_judge_concurrency": 1}
+# Settings whose type alone does not make them meaningful: the range that does, as (lowest, highest, whether
+# the lowest itself is allowed). A wrong sign or a zero timeout is caught where it is written, not as a hang,
+# a crash or an empty result far from the setting that caused it.
+_RANGE: dict[str, tuple[float, float | None, bool]] = {
+    "mine_threshold": (0, None, False),
+    "max_diff_bytes": (1, None, True),
+    "mine_workers": (0, None, True),
+    "mine_llm_judge_min": (0, None, True),
+    "mine_llm_judge_concurrency": (1, None, True),
+    "max_file_bytes": (1, None, True),
+    "profile_prune_floor": (0, 1, True),
+    "profile_rollup_cap": (0, 1, True),
+    "profile_timeout": (0, None, False),
+    "top": (0, None, True),
+    "llm_temperature": (0, 2, True),
+    "llm_samples": (1, None, True),
+    "llm_timeout": (0, None, False),
+    "llm_max_retries": (0, None, True),
+    "llm_max_prompt_chars": (1000, None, True),
+    "llm_backoff_base": (0, None, True),
+    "llm_backoff_max": (0, None, True),
+    "review_rounds": (0, None, True),
+    "test_timeout": (0, None, False),
+    "benchmark_runs": (1, None, True),
+    "benchmark_max_runs": (1, None, True),
+    "benchmark_timeout": (0, None, False),
+    "benchmark_scale": (0, None, False),
+    "speedup_floor": (0, None, True),
+    "limit": (0, None, True),
+}
+
+
+def _in_range(key: str, value: float, source: str) -> None:
+    if key not in _RANGE:
+        return
+    low, high, inclusive = _RANGE[key]
+    if value != value or value < low or (value == low and not inclusive) or (high is not None and value > high):
+        bound = (f"at least {low}" if inclusive else f"more than {low}") + (f" and at most {high}" if high is not None else "")
+        raise ConfigError(f"{source}: key {key!r} must be {bound}, got {value!r}")
 
 
 def _type_name(hint: Any) -> str:
@@ -136,11 +173,11 @@ def _check(key: str, value: Any, source: str) -> Any:
             return list(value)
     elif base is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            _in_range(key, value, source)
             return float(value)
     elif base is int:
         if isinstance(value, int) and not isinstance(value, bool):
-            if key in _MINIMUM and value < _MINIMUM[key]:
-                raise ConfigError(f"{source}: key {key!r} must be at least {_MINIMUM[key]}, got {value!r}")
+            _in_range(key, value, source)
             return value
     elif isinstance(value, base):
         return value

@@ -68,6 +68,38 @@ def test_judge_concurrency_must_be_at_least_one(tmp_path: Path) -> None:
         load_settings(None, environ={}, flags={"mine_llm_judge_concurrency": 0})
 
 
+@pytest.mark.parametrize(
+    ("key", "bad", "says"),
+    [
+        ("mine_threshold", "0", "more than 0"),
+        ("max_diff_bytes", "0", "at least 1"),
+        ("mine_workers", "-1", "at least 0"),
+        ("llm_timeout", "0", "more than 0"),
+        ("llm_temperature", "2.5", "at most 2"),
+        ("profile_rollup_cap", "1.5", "at most 1"),
+        ("llm_max_prompt_chars", "200", "at least 1000"),
+        ("benchmark_runs", "0", "at least 1"),
+        ("test_timeout", "nan", "more than 0"),
+    ],
+)
+def test_settings_out_of_their_range_are_config_errors_naming_the_source(tmp_path: Path, key: str, bad: str, says: str) -> None:
+    env = f"ECO_{key.upper()}"
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, environ={env: bad})
+    assert env in str(info.value) and says in str(info.value)
+
+
+def test_range_edges_that_mean_something_are_accepted(tmp_path: Path) -> None:
+    edges = {"ECO_MINE_WORKERS": "0", "ECO_TOP": "0", "ECO_LIMIT": "0", "ECO_LLM_MAX_RETRIES": "0",
+             "ECO_REVIEW_ROUNDS": "0", "ECO_MINE_LLM_JUDGE_MIN": "0", "ECO_LLM_TEMPERATURE": "0",
+             "ECO_PROFILE_ROLLUP_CAP": "1", "ECO_MINE_THRESHOLD": "0.5"}
+    settings = load_settings(None, environ=edges)
+    assert (settings.mine_workers, settings.top, settings.limit, settings.mine_threshold) == (0, 0, 0, 0.5)
+    write(tmp_path / "pyproject.toml", "[tool.eco]\nllm_samples = 0\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml.*llm_samples.*at least 1"):
+        load_settings(tmp_path, environ={})
+
+
 def test_invalid_toml(tmp_path: Path) -> None:
     write(tmp_path / ".eco" / "config.toml", "this is = = not toml\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
