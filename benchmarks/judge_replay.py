@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", metavar="GLOB", required=True, help="label files to score, as mine_quality.py --only")
     ap.add_argument("--min", type=float, default=0.25, help="mine_llm_judge_min for the run (default %(default)s)")
+    ap.add_argument("--max", type=float, default=None,
+                    help="mine_llm_judge_max (default: the threshold); above it the judge also checks the rules' fixes")
     ap.add_argument("--answers", type=Path, help="JSON Lines of {key, reply}: the recorded answers to serve")
     ap.add_argument("--record", type=Path, help="write every prompt that has no recorded answer here (JSON Lines)")
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     server = ScriptedLLMServer().start()
     server.default = ScriptedResponse(body=answer)
     env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "replay", "ECO_MINE_LLM_JUDGE_MIN": str(args.min)}
+    if args.max is not None:
+        env["ECO_MINE_LLM_JUDGE_MAX"] = str(args.max)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     out = io.StringIO()
@@ -126,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if yes != label[1]:
             wrong.append(f"{label[0]} {a['sha']} judge={'yes' if yes else 'no'} label={'fix' if label[1] else 'non-fix'} :: {label[2]}")
     print()
-    print(f"judge asked {len(asked)} distinct prompts at mine_llm_judge_min = {args.min}; "
+    print(f"judge asked {len(asked)} distinct prompts at mine_llm_judge_min = {args.min}, mine_llm_judge_max = {args.max or 'the threshold'}; "
           f"{len(asked) - len(missing)} answered from {args.answers or 'nothing'}, {len(missing)} without an answer (served 'no')"
           + (f", recorded in {args.record}" if args.record else ""))
     print("on labelled commits: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -37,6 +37,8 @@ class Settings:
     # ask the configured LLM about commits whose rules scored at least mine_llm_judge_min but below the threshold
     mine_llm_judge: bool = False
     mine_llm_judge_min: float = 0.25
+    # and below this (None: the threshold); above the threshold, the judge also checks the rules' fixes and its "no" overrules them
+    mine_llm_judge_max: float | None = None
     mine_llm_judge_concurrency: int = 4  # judge requests in flight at once (1: one after the other)
     # code extraction and index
     embedder: str = "minilm"
@@ -119,6 +121,7 @@ _RANGE: dict[str, tuple[float, float | None, bool]] = {
     "max_diff_bytes": (1, None, True),
     "mine_workers": (0, None, True),
     "mine_llm_judge_min": (0, None, True),
+    "mine_llm_judge_max": (0, None, False),
     "mine_llm_judge_concurrency": (1, None, True),
     "max_file_bytes": (1, None, True),
     "profile_prune_floor": (0, 1, True),

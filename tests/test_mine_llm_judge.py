@@ -199,6 +199,32 @@ def test_a_zero_floor_asks_about_plain_product_commits_but_not_docs_or_tests(tmp
     assert plain in judged and docs not in judged and tests not in judged
 
 
+def test_above_the_threshold_the_judge_checks_the_rules_fixes_and_its_no_overrules_them(tmp_path: Path, llm_server) -> None:
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/codec.py": DECODE_BEFORE, "pkg/conf.py": "X = 1\n"})
+    claimed = commit(root, "perf: decode 3x faster", {"pkg/codec.py": DECODE_BEFORE + "\n# tidy\n"})
+    kept = commit(root, "perf: hex decoding through the C helper, 3x faster", {"pkg/codec.py": DECODE_AFTER})
+    llm_server.default = ScriptedResponse(body=lambda r: json.dumps(
+        {"perf": "C helper" in r.prompt_text, "reason": "the diff only adds a comment" if "C helper" not in r.prompt_text else "C call"}))
+    by_default = _mine(root, _settings(llm_server))
+    assert by_default[claimed]["perf"] and by_default[kept]["perf"]
+    assert llm_server.chat_requests == []  # the band ends at the threshold: the rules' fixes are not asked about
+    (tmp_path / "two").mkdir()
+    root2 = new_repo(tmp_path / "two")
+    commit(root2, "init", {"pkg/codec.py": DECODE_BEFORE, "pkg/conf.py": "X = 1\n"})
+    claimed2 = commit(root2, "perf: decode 3x faster", {"pkg/codec.py": DECODE_BEFORE + "\n# tidy\n"})
+    kept2 = commit(root2, "perf: hex decoding through the C helper, 3x faster", {"pkg/codec.py": DECODE_AFTER})
+    got = _mine(root2, _settings(llm_server, mine_llm_judge_max=100.0))
+    assert got[claimed2]["perf"] is False and got[claimed2]["score"] == pytest.approx(0.0)
+    assert got[kept2]["perf"] is True and got[kept2]["score"] > 1.0
+    assert got["summary"].llm_overruled == 1 and got["summary"].llm_promoted == 0
+    with open_workspace(root2) as ws, ws.store.session() as s:
+        row = s.query(Commit).filter_by(sha=claimed2).one()
+        assert not row.is_perf and any(r["rule"] == "llm-judge" and r["score"] < 0 and "overruling" in r["reason"] for r in row.rules)
+        assert s.query(AntiPattern).filter_by(commit_sha=claimed2).count() == 0
+        assert s.query(AntiPattern).filter_by(commit_sha=kept2).count() >= 1
+
+
 def test_cli_flag_needs_an_endpoint_and_reports_what_the_judge_did(tmp_path: Path, llm_server) -> None:
     root, _fix, _other = _history(tmp_path)
     env = {k: v for k, v in os.environ.items() if "OPENAI" not in k}

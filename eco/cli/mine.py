@@ -29,7 +29,7 @@ def mine_command(
     since: Since = None,
     max_commits: Annotated[Optional[int], typer.Option("--max-commits", min=0, help="Scan at most N new commits per repository (already mined commits are skipped and not counted).")] = None,
     all_functions: Annotated[bool, typer.Option("--all-functions", help="List changed functions for every commit, not only for performance fixes (reads more file contents; slower).")] = False,
-    llm_judge: Annotated[Optional[bool], typer.Option("--llm-judge/--no-llm-judge", help="Ask the configured LLM (OPENAI_BASE_URL) about commits the rules score at least mine_llm_judge_min but below the threshold; one request each, mine_llm_judge_concurrency (default 4) at a time. Default: the mine_llm_judge setting (off).", show_default=False)] = None,
+    llm_judge: Annotated[Optional[bool], typer.Option("--llm-judge/--no-llm-judge", help="Ask the configured LLM (OPENAI_BASE_URL) about commits the rules score at least mine_llm_judge_min but below mine_llm_judge_max (default: the threshold; above it, the LLM's 'no' overrules the rules); one request each, mine_llm_judge_concurrency (default 4) at a time. Default: the mine_llm_judge setting (off).", show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout: one object per scanned commit.")] = False,
 ) -> None:
     """Find performance-fix commits in the history and store their function-level before/after pairs.
@@ -68,7 +68,8 @@ def mine_command(
     console.print(table)
     for s in summaries:
         if s.llm_judged:
-            console.print(f"LLM judge: asked about {s.llm_judged} commit(s) the rules left short, called {s.llm_promoted} a performance fix")
+            overruled = f", overruled the rules on {s.llm_overruled}" if s.llm_overruled else ""
+            console.print(f"LLM judge: asked about {s.llm_judged} commit(s), called {s.llm_promoted} a performance fix the rules had left short{overruled}")
     _warn(summaries)
 
 

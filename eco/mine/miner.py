@@ -57,6 +57,7 @@ class MineSummary:
     load_errors: list[str] = field(default_factory=list)
     llm_judged: int = 0  # commits the LLM judge answered about (mine_llm_judge)
     llm_promoted: int = 0  # ... and called performance fixes the rules had left short
+    llm_overruled: int = 0  # ... and called not fixes where the rules said fix (mine_llm_judge_max above the threshold)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -65,7 +66,7 @@ class MineSummary:
             "antipatterns_added": self.antipatterns_added, "antipatterns_repeated": self.antipatterns_repeated,
             "merges": self.merges, "skipped": dict(self.skipped), "rule_errors": dict(self.rule_errors),
             "rule_error_examples": self.rule_error_examples, "load_errors": self.load_errors,
-            "llm_judged": self.llm_judged, "llm_promoted": self.llm_promoted,
+            "llm_judged": self.llm_judged, "llm_promoted": self.llm_promoted, "llm_overruled": self.llm_overruled,
             "seconds": round(self.seconds, 3),
         }
 
@@ -322,6 +323,7 @@ def mine(
                 if name == "llm-judge":
                     summary.llm_judged += 1
                     summary.llm_promoted += hit.score > 0
+                    summary.llm_overruled += hit.score < 0
             if verdict.perf:
                 summary.perf += 1
                 for h, row in pairs.items():

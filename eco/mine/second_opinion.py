@@ -12,6 +12,12 @@ already call a fix is asked, thousands of requests on a real history, each mostl
 So a window's questions go out ``mine_llm_judge_concurrency`` at a time, and the answers come back in
 the order the commits were given.
 
+The judge can also check the rules' own fixes: with ``mine_llm_judge_max`` above the threshold, a commit
+the rules call a fix with a score below it is asked too, and a "no" overrules them (its score drops to 0).
+A strong model finds nearly all the fixes the rules miss but cannot remove what the rules wrongly add, so at
+``mine_llm_judge_min = 0`` the rules' false positives are what is left of the precision gap
+(benchmarks/RESULTS.md, "The LLM judge, measured with recorded answers").
+
 A failing endpoint is reported as an error of the "llm-judge" rule; after three failures in a row (in the
 order they came back) no new request is started, and the rules' own verdicts stand. Requests already in
 flight then may still fail, so at most ``MAX_FAILURES + concurrency - 1`` go to a dead endpoint.
@@ -85,6 +91,7 @@ class SecondOpinion:
         self.settings = settings
         self.threshold = settings.mine_threshold
         self.min_score = settings.mine_llm_judge_min
+        self.max_score = settings.mine_llm_judge_max if settings.mine_llm_judge_max is not None else self.threshold
         self.concurrency = settings.mine_llm_judge_concurrency
         self._client: ChatClient | None = None
         self._pid = os.getpid()
@@ -92,11 +99,14 @@ class SecondOpinion:
         self.failures = 0  # in a row, in the order answers came back
 
     def wants(self, verdict: Verdict) -> bool:
-        """Whether the rules left this commit just short: at least ``min_score``, below the threshold.
+        """Whether the rules' score is in the judge's band: at least ``min_score``, below ``max_score``.
 
-        Asked of the message rules' verdict too (before the code rules ran), to send such a commit to the code worker.
+        By default the band ends at the threshold, so only commits the rules left short are asked. Asked of the
+        message rules' verdict too (before the code rules ran), to send such a commit to the code worker.
         """
-        return not verdict.perf and self.failures < MAX_FAILURES and self.min_score <= verdict.score < self.threshold
+        if self.failures >= MAX_FAILURES or not self.min_score <= verdict.score < self.max_score:
+            return False
+        return not verdict.perf or verdict.score >= self.threshold  # a fix by the rules is checked only above the threshold
 
     def client(self) -> ChatClient:
         # A forked worker must not reuse the parent's HTTP connections: one client per process.
@@ -121,7 +131,8 @@ class SecondOpinion:
         return [("human", render(PROMPT, {**fields, "diff": diff}))]
 
     def decide(self, view: CommitView, verdict: Verdict) -> Verdict:
-        """The verdict with the LLM's answer added: "yes" tips it over the threshold, "no" changes nothing."""
+        """The verdict with the LLM's answer added: "yes" tips it over the threshold; "no" overrules a fix by the
+        rules (only asked about when ``mine_llm_judge_max`` is above the threshold) and changes nothing otherwise."""
         return self._answer(self.client(), self.messages(view), verdict)
 
     def decide_many(self, items: list[tuple[CommitView, Verdict]]) -> list[Verdict]:
@@ -162,7 +173,12 @@ class SecondOpinion:
             return Verdict(score=verdict.score, perf=False, hits=hits, errors=errors, deep=verdict.deep)
         with self._lock:
             self.failures = 0
-        gap = max(0.0, self.threshold - verdict.score)
-        hits.append((NAME, RuleHit(gap if perf else 0.0, f"{'a performance fix' if perf else 'not a performance fix'}: {reason}")))
+        if perf:
+            hits.append((NAME, RuleHit(max(0.0, self.threshold - verdict.score), f"a performance fix: {reason}")))
+        elif verdict.score >= self.threshold:
+            hits.append((NAME, RuleHit(-verdict.score, f"not a performance fix, overruling the rules: {reason}")))
+        else:
+            hits.append((NAME, RuleHit(0.0, f"not a performance fix: {reason}")))
         score = sum(h.score for _, h in hits)
+        # A 'yes' decides even where the float sum falls a hair short of the threshold.
         return Verdict(score=score, perf=perf or score >= self.threshold, hits=hits, errors=errors, deep=verdict.deep)

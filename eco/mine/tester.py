@@ -58,7 +58,7 @@ def explain_commits(ws: Workspace, revs: list[str], *, llm_judge: bool = False) 
     user expected to be found (or not), what each rule said and how far the total is from the threshold.
     Every rule runs, code-reading ones included, whatever the cheap rules already decided. With ``llm_judge``
     the configured LLM is asked too, as ``eco mine --llm-judge`` would ask it (only when the rules leave the
-    commit between ``mine_llm_judge_min`` and the threshold).
+    commit between ``mine_llm_judge_min`` and ``mine_llm_judge_max``, by default the threshold).
     """
     second = None
     if llm_judge:
