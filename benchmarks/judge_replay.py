@@ -13,12 +13,17 @@ second serves the recorded answer to the identical prompt. Both passes are ``ben
 concurrency, answer parsing and the verdict are eco's own code. A prompt with no recorded answer gets "no" and
 is counted. Besides mine_quality's table, it prints how the judge did on the commits it was asked about,
 against the labels: the fixes it found and the non-fixes it called fixes (the rate that decides precision).
+
+``benchmarks/judge_answers/rounds22-24.jsonl.gz`` holds the answers of a frontier-class model to every prompt
+of rounds 22-24 at ``--min 0 --max 100`` (how they were made: ``benchmarks/judge_answers/BRIEF.md``; results:
+RESULTS.md, "The LLM judge, measured with recorded answers").
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import hashlib
 import io
 import json
@@ -47,13 +52,30 @@ def load_answers(path: Path | None) -> dict[str, str]:
     if path is None:
         return {}
     answers: dict[str, str] = {}
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
+    for n, line in enumerate(text.splitlines(), 1):
         if line.strip():
             row = json.loads(line)
             if "key" not in row or "reply" not in row:
                 raise SystemExit(f"{path}:{n}: each line needs 'key' and 'reply'")
             answers[row["key"]] = row["reply"] if isinstance(row["reply"], str) else json.dumps(row["reply"])
     return answers
+
+
+class Replay:
+    """The scripted server's reply maker: the recorded answer to this exact prompt, or "no" (and noted)."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+        self.asked: dict[str, dict] = {}  # prompt key -> what was asked and answered
+
+    def __call__(self, request) -> str:  # type: ignore[no-untyped-def]  # runs on the server's threads
+        text = request.prompt_text
+        key = prompt_key(text)
+        m = _SHA.search(text)
+        reply = self.answers.get(key, UNANSWERED)
+        self.asked[key] = {"key": key, "sha": m.group(1) if m else "", "answered": key in self.answers, "reply": reply, "prompt": text}
+        return reply
 
 
 def load_labels(only: str) -> dict[str, tuple[str, bool, str]]:
@@ -71,25 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min", type=float, default=0.25, help="mine_llm_judge_min for the run (default %(default)s)")
     ap.add_argument("--max", type=float, default=None,
                     help="mine_llm_judge_max (default: the threshold); above it the judge also checks the rules' fixes")
-    ap.add_argument("--answers", type=Path, help="JSON Lines of {key, reply}: the recorded answers to serve")
+    ap.add_argument("--answers", type=Path, help="JSON Lines of {key, reply} (.gz too): the recorded answers to serve, "
+                    "e.g. benchmarks/judge_answers/rounds22-24.jsonl.gz")
     ap.add_argument("--record", type=Path, help="write every prompt that has no recorded answer here (JSON Lines)")
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
     args = ap.parse_args(argv)
 
-    answers = load_answers(args.answers)
+    replay = Replay(load_answers(args.answers))
+    asked = replay.asked
     labels = load_labels(args.only)
-    asked: dict[str, dict] = {}  # prompt key -> what was asked and answered
-
-    def answer(request) -> str:  # runs on the server's threads
-        text = request.prompt_text
-        key = prompt_key(text)
-        m = _SHA.search(text)
-        reply = answers.get(key, UNANSWERED)
-        asked[key] = {"key": key, "sha": m.group(1) if m else "", "answered": key in answers, "reply": reply, "prompt": text}
-        return reply
-
     server = ScriptedLLMServer().start()
-    server.default = ScriptedResponse(body=answer)
+    server.default = ScriptedResponse(body=replay)
     env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "replay", "ECO_MINE_LLM_JUDGE_MIN": str(args.min)}
     if args.max is not None:
         env["ECO_MINE_LLM_JUDGE_MAX"] = str(args.max)

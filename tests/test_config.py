@@ -120,3 +120,12 @@ def test_secret_masked_in_public_dict(tmp_path: Path) -> None:
     s = load_settings(tmp_path, environ={"OPENAI_API_KEY": "sk-secret"})
     assert s.openai_api_key == "sk-secret"
     assert s.public_dict()["openai_api_key"] == "***"
+
+
+def test_the_readme_judge_every_commit_settings_load(tmp_path: Path) -> None:
+    """The README's [tool.eco] block for judging every commit is what a user pastes: it must load as written."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = next(b for b in (part.split("```", 1)[0] for part in readme.split("```toml\n")[1:]) if "mine_llm_judge_max" in b)
+    write(tmp_path / "pyproject.toml", block)
+    settings = load_settings(tmp_path, environ={})
+    assert settings.mine_llm_judge and settings.mine_llm_judge_min == 0 and settings.mine_llm_judge_max == 100

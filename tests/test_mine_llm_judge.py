@@ -225,6 +225,29 @@ def test_above_the_threshold_the_judge_checks_the_rules_fixes_and_its_no_overrul
         assert s.query(AntiPattern).filter_by(commit_sha=kept2).count() >= 1
 
 
+def test_recorded_answers_replay_onto_the_same_prompts(tmp_path: Path, llm_server) -> None:
+    """benchmarks/judge_replay.py measures the judge by recording what eco asks, then serving answers keyed by the
+    prompt's text: that only works if a second run sends byte-identical prompts, which this checks."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from judge_replay import UNANSWERED, Replay
+
+    root, fix, other = _history(tmp_path)
+    recording = Replay({})
+    llm_server.default = ScriptedResponse(body=recording)
+    first = _mine(root, _settings(llm_server, mine_llm_judge_min=0.0))
+    assert first[fix]["perf"] is False and len(recording.asked) == 3  # init, fix and other, each answered "no"
+    assert all(not a["answered"] and a["reply"] == UNANSWERED for a in recording.asked.values())
+    answers = {k: json.dumps({"perf": a["sha"] == fix[:12], "reason": "recorded"}) for k, a in recording.asked.items()}
+    (tmp_path / "two").mkdir()
+    root2 = tmp_path / "two" / "r"
+    subprocess.run(["git", "clone", "-q", str(root), str(root2)], check=True)
+    replay = Replay(answers)
+    llm_server.default = ScriptedResponse(body=replay)
+    second = _mine(root2, _settings(llm_server, mine_llm_judge_min=0.0))
+    assert set(replay.asked) == set(recording.asked) and all(a["answered"] for a in replay.asked.values())
+    assert second[fix]["perf"] is True and second[other]["perf"] is False
+
+
 def test_cli_flag_needs_an_endpoint_and_reports_what_the_judge_did(tmp_path: Path, llm_server) -> None:
     root, _fix, _other = _history(tmp_path)
     env = {k: v for k, v in os.environ.items() if "OPENAI" not in k}
