@@ -59,7 +59,7 @@ def test_a_yes_tips_a_borderline_commit_and_its_pairs_are_stored(tmp_path: Path,
     root, fix, other = _history(tmp_path)
     llm_server.reply('{"perf": true, "reason": "replaces a quadratic bytes loop with a C call"}')
     got = _mine(root, _settings(llm_server))
-    assert got[fix]["perf"] is True and "llm-judge" in got[fix]["rules"], got[fix]
+    assert got[fix]["perf"] is True and "llm-judge" in got[fix]["rules"] and got[fix]["llm_judge"] == "yes", got[fix]
     assert got[other]["perf"] is False
     assert got["summary"].llm_judged == 1 and got["summary"].llm_promoted == 1
     # only the borderline commit was sent, with its message and diff
@@ -80,6 +80,7 @@ def test_a_no_is_recorded_and_changes_nothing(tmp_path: Path, llm_server) -> Non
     llm_server.reply('```json\n{"perf": false, "reason": "a refactor"}\n```')
     got = _mine(root, _settings(llm_server))
     assert got[fix]["perf"] is False
+    assert got[fix]["llm_judge"] == "no" and "llm_judge" not in got[_other]  # the JSON row says what it answered
     assert got["summary"].llm_judged == 1 and got["summary"].llm_promoted == 0
     with open_workspace(root) as ws, ws.store.session() as s:
         row = s.query(Commit).filter_by(sha=fix).one()
@@ -215,7 +216,7 @@ def test_above_the_threshold_the_judge_checks_the_rules_fixes_and_its_no_overrul
     claimed2 = commit(root2, "perf: decode 3x faster", {"pkg/codec.py": DECODE_BEFORE + "\n# tidy\n"})
     kept2 = commit(root2, "perf: hex decoding through the C helper, 3x faster", {"pkg/codec.py": DECODE_AFTER})
     got = _mine(root2, _settings(llm_server, mine_llm_judge_max=100.0))
-    assert got[claimed2]["perf"] is False and got[claimed2]["score"] == pytest.approx(0.0)
+    assert got[claimed2]["perf"] is False and got[claimed2]["score"] == pytest.approx(0.0) and got[claimed2]["llm_judge"] == "no"
     assert got[kept2]["perf"] is True and got[kept2]["score"] > 1.0
     assert got["summary"].llm_overruled == 1 and got["summary"].llm_promoted == 0
     with open_workspace(root2) as ws, ws.store.session() as s:

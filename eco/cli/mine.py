@@ -30,7 +30,7 @@ def mine_command(
     max_commits: Annotated[Optional[int], typer.Option("--max-commits", min=0, help="Scan at most N new commits per repository (already mined commits are skipped and not counted).")] = None,
     all_functions: Annotated[bool, typer.Option("--all-functions", help="List changed functions for every commit, not only for performance fixes (reads more file contents; slower).")] = False,
     llm_judge: Annotated[Optional[bool], typer.Option("--llm-judge/--no-llm-judge", help="Ask the configured LLM (OPENAI_BASE_URL) about commits the rules score at least mine_llm_judge_min but below mine_llm_judge_max (default: the threshold; above it, the LLM's 'no' overrules the rules); one request each, mine_llm_judge_concurrency (default 4) at a time. Default: the mine_llm_judge setting (off).", show_default=False)] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout: one object per scanned commit.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON Lines on stdout: one object per scanned commit (sha, subject, perf, score, rules, functions; skipped and llm_judge when they apply).")] = False,
 ) -> None:
     """Find performance-fix commits in the history and store their function-level before/after pairs.
 

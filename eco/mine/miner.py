@@ -338,6 +338,8 @@ def mine(
                 "perf": bool(verdict and verdict.perf), "score": round(verdict.score, 4) if verdict else 0.0,
                 "rules": verdict.rule_names if verdict else [], "functions": functions,
                 **({"skipped": skipped} if skipped else {}),
+                # "rules" lists only what added points: the judge's "no" shows here (mine_llm_judge)
+                **({"llm_judge": "yes" if verdict.llm_answer else "no"} if verdict and verdict.llm_answer is not None else {}),
             })
         if len(pending_commits) >= batch_size:
             flush()

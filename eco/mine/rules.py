@@ -370,6 +370,7 @@ class Verdict:
     errors: list[tuple[str, str]]  # (rule name, error)
     deep: bool  # whether code-reading rules ran
     reach: float | None = None  # what the code-reading rules could still add (from judge_cheap)
+    llm_answer: bool | None = None  # the LLM judge's answer, when it was asked and answered (mine_llm_judge)
 
     @property
     def rule_names(self) -> list[str]:

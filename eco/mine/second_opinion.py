@@ -181,4 +181,4 @@ class SecondOpinion:
             hits.append((NAME, RuleHit(0.0, f"not a performance fix: {reason}")))
         score = sum(h.score for _, h in hits)
         # A 'yes' decides even where the float sum falls a hair short of the threshold.
-        return Verdict(score=score, perf=perf or score >= self.threshold, hits=hits, errors=errors, deep=verdict.deep)
+        return Verdict(score=score, perf=perf or score >= self.threshold, hits=hits, errors=errors, deep=verdict.deep, llm_answer=perf)
