@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from eco.mine.phrases import IMPORT_CYCLE, WITHOUT_EXTRA
 from eco.mine.rules import CommitView, Rule, RuleHit, is_product_path
 
 # A removed import at column 0 is a module-level one; an added, indented import of the same module may be in a function.
@@ -23,10 +24,10 @@ LAZY = re.compile(
 # that the module is optional or guarded by ImportError).
 OTHER_REASON = re.compile(
     r"\bcircular\b|\bcycl(?:e|es|ic)\b|\bimport\s+loops?\b|\boptional\b|\bImportError\b|\bModuleNotFoundError\b"
-    r"|\bmissing\s+(?:dependenc\w*|modules?|packages?)\b|\bnot\s+installed\b|\bwithout\s+(?:the\s+)?[\w.-]+\s+extras?\b|\brevert\w*|\bcompat\w*|\bmonkey[- ]?patch\w*",
+    r"|\bmissing\s+(?:dependenc\w*|modules?|packages?)\b|\bnot\s+installed\b|" + WITHOUT_EXTRA + r"|\brevert\w*|\bcompat\w*|\bmonkey[- ]?patch\w*",
     re.I,
 )
-CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)
+CYCLE = IMPORT_CYCLE
 ALONE = 1.0  # moved imports and a message that says why
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from eco.mine.phrases import IMPORT_CYCLE, WITHOUT_EXTRA
 from eco.mine.rules import CommitView, Rule, RuleHit, is_product_path
 
 # Phrases removed before looking for performance words: they use the words for something else.
@@ -246,11 +247,11 @@ CHANGELOG_PATH = re.compile(
 )
 _PRODUCT_CODE = re.compile(r"\.(?:py|pyx|pxd|pyi|c|h|cc|cpp|hpp|rs|go|java|js|ts)$")
 # Imports deferred to break a cycle are deferred for correctness, not start-up time.
-_IMPORT_CYCLE = re.compile(r"\bcircular\b|\bimport\s+cycles?\b|\bcyclic\s+imports?\b|\bimport\s+loops?\b", re.I)
+_IMPORT_CYCLE = IMPORT_CYCLE
 # A subject that names its goal ("lazy import X for gevent compatibility") explains its speed words by that goal.
 _OTHER_GOAL = re.compile(
     r"\b(?:for|to\s+(?:fix|keep|restore|ensure))\s+(?:\S+\s+){0,2}?(?:compatibility|compat|correctness|security|thread[- ]safety|monkey[- ]?patch\w*)\b"
-    r"|\bworks?\s+without\s+(?:the\s+)?[\w.-]+\s+(?:extras?|installed|dependenc\w*)\b|\bwithout\s+the\s+[\w.-]+\s+extras?\b", re.I
+    r"|\bworks?\s+without\s+(?:the\s+)?[\w.-]+\s+(?:extras?|installed|dependenc\w*)\b|" + WITHOUT_EXTRA, re.I
 )
 _REVERT = re.compile(r"\brevert", re.I)
 # Hardening against hostile input names the attack ("excessive memory", "catastrophic backtracking") in its note.
