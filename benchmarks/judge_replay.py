@@ -30,6 +30,7 @@ import json
 import os
 import re
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -97,13 +98,16 @@ def main(argv: list[str] | None = None) -> int:
                     "e.g. benchmarks/judge_answers/rounds22-24.jsonl.gz")
     ap.add_argument("--record", type=Path, help="write every prompt that has no recorded answer here (JSON Lines)")
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument("--delay", type=float, default=0.0, help="seconds the server waits before each answer, to time mining "
+                    "against an endpoint of that latency (then compare mine_llm_judge_concurrency and mine_workers)")
     args = ap.parse_args(argv)
 
     replay = Replay(load_answers(args.answers))
     asked = replay.asked
     labels = load_labels(args.only)
     server = ScriptedLLMServer().start()
-    server.default = ScriptedResponse(body=replay)
+    server.default = ScriptedResponse(body=replay, delay=args.delay)
+    started = time.perf_counter()
     env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "replay", "ECO_MINE_LLM_JUDGE_MIN": str(args.min)}
     if args.max is not None:
         env["ECO_MINE_LLM_JUDGE_MAX"] = str(args.max)
@@ -120,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    elapsed = time.perf_counter() - started
     print(out.getvalue(), end="")
+    if args.delay:
+        print(f"\n{len(replay.asked)} requests answered after {args.delay} s each; mining and scoring took {elapsed:.0f} s")
 
     missing = [a for a in asked.values() if not a["answered"]]
     if args.record is not None:
