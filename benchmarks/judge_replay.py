@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(out.getvalue(), end="")
     if args.delay:
-        print(f"\n{len(replay.asked)} requests answered after {args.delay} s each; mining and scoring took {elapsed:.0f} s")
+        print(f"\n{len(replay.asked)} requests answered after {args.delay} s each, at most {server.max_in_flight} at once; "
+              f"mining and scoring took {elapsed:.0f} s")
 
     missing = [a for a in asked.values() if not a["answered"]]
     if args.record is not None:

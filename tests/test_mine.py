@@ -301,9 +301,9 @@ def test_pathologically_nested_file_does_not_stop_mining(tmp_path: Path) -> None
 def test_code_worker_and_inline_judging_give_the_same_rows(tmp_path: Path) -> None:
     """mine_workers only moves where the code rules run: verdicts, functions and pairs are identical."""
     root = new_repo(tmp_path)
-    shas = perf_history(root, n_plain=6)
+    shas = perf_history(root, n_plain=60)  # several windows of 24, so two workers both have one
     results = []
-    for workers in (0, 1):
+    for workers in (0, 1, 2):
         shutil.rmtree(root / ".eco", ignore_errors=True)
         rows: list[dict] = []
         with open_workspace(root, flags={"mine_workers": workers}) as ws:
@@ -311,7 +311,7 @@ def test_code_worker_and_inline_judging_give_the_same_rows(tmp_path: Path) -> No
             with ws.store.session() as s:
                 pairs = sorted((a.qualname, a.kind, a.occurrences) for a in s.scalars(select(AntiPattern)))
         results.append((rows, pairs, summary.perf))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     assert [r["sha"] for r in results[0][0]] == shas[::-1]  # history order, newest first, in both modes
     assert results[0][2] >= 1 and results[0][1]
 

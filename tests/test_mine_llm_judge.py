@@ -165,6 +165,17 @@ def test_requests_run_concurrently_up_to_the_setting(tmp_path: Path, llm_server,
         assert 2 <= llm_server.max_in_flight <= concurrency, llm_server.max_in_flight
 
 
+def test_each_code_worker_keeps_its_own_window_of_requests_in_flight(tmp_path: Path, llm_server) -> None:
+    """With mine_workers = 2 two windows (24 commits each) are judged at once, so twice the concurrency is in
+    flight; the answers still land on their own commits."""
+    root, shas = _borderline(tmp_path, 50)
+    llm_server.default = ScriptedResponse(body=_perf_for(*range(0, 50, 7)), delay=0.1)
+    got = _mine(root, _settings(llm_server, mine_llm_judge_concurrency=2, mine_workers=2))
+    assert len(llm_server.chat_requests) == 50 and got["summary"].llm_judged == 50
+    assert 3 <= llm_server.max_in_flight <= 4, llm_server.max_in_flight
+    assert [i for i, sha in enumerate(shas) if got[sha]["perf"]] == list(range(0, 50, 7))
+
+
 def test_answers_land_on_their_own_commits_under_concurrency(tmp_path: Path, llm_server) -> None:
     root, shas = _borderline(tmp_path, 7)
     for k in range(len(shas)):  # the first requests to arrive are answered last: completion order is not commit order

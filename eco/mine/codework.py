@@ -93,7 +93,9 @@ class CodeJudge:
 
     def __init__(self, ctx: CodeContext, workers: int) -> None:
         self.ctx = ctx
-        self.workers = 1 if workers > 0 else 0  # one is enough: on two cores git log and the main process take the rest
+        # One is enough for the rules: on two cores git log and the main process take the rest. More pay off when
+        # the LLM judge is on, whose windows mostly wait on the endpoint: each worker has a window's requests in flight.
+        self.workers = max(0, workers)
         self._pool: ProcessPoolExecutor | None = None
         self._use_pool = workers > 0 and "fork" in multiprocessing.get_all_start_methods()
         self.fell_back: str | None = None  # why the worker was given up, if it was
