@@ -34,7 +34,7 @@ class Settings:
     max_diff_bytes: int = 2_000_000
     catalog_dirs: list[str] = field(default_factory=list)  # extra curated catalog folders (relative to the repo)
     mine_workers: int = 1  # processes that read before/after code while the log streams on (0: inline; more help the LLM judge)
-    # ask the configured LLM about commits whose rules scored at least mine_llm_judge_min but below the threshold
+    # ask the configured LLM about commits whose rules scored at least mine_llm_judge_min but below mine_llm_judge_max
     mine_llm_judge: bool = False
     mine_llm_judge_min: float = 0.25
     # and below this (None: the threshold); above the threshold, the judge also checks the rules' fixes and its "no" overrules them
