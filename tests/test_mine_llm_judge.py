@@ -313,6 +313,45 @@ def test_rules_explain_asks_the_judge_when_told(tmp_path: Path, llm_server) -> N
     assert len(llm_server.chat_requests) == 1
 
 
+def test_a_secret_across_the_cut_is_redacted_whole_and_the_prompt_keeps_its_limit(tmp_path: Path, llm_server) -> None:
+    """The diff is redacted before it is cut: a token straddling the cut would otherwise leave its first half in
+    the prompt, unrecognised, and placeholders longer than their secrets could push the prompt past the limit."""
+    from eco.config import Settings
+    from eco.mine.second_opinion import TRIMMED, SecondOpinion
+
+    root = new_repo(tmp_path)
+    commit(root, "init", {"pkg/codec.py": DECODE_BEFORE})
+    sha = commit(root, "Lazy decoding", {"pkg/codec.py": DECODE_AFTER + "# " + "x" * 1500 + f"\nKEY = '{TOKEN}'\n" + "y = 1\n" * 300})
+    view = _view(root, sha)
+
+    def prompt(cap: int) -> str:
+        settings = Settings(openai_base_url=llm_server.base_url, openai_api_key="x", llm_max_prompt_chars=cap)
+        return SecondOpinion(settings).messages(view)[0][1]
+
+    at = Settings().llm_max_prompt_chars
+    whole = prompt(at)
+    assert TOKEN not in whole and "ECO_REDACTED_1" in whole
+    start = prompt(100_000).find("KEY = '") + len("KEY = '")  # where the token stands in an uncut prompt
+    tail = len(prompt(100_000)) - prompt(100_000).rfind("\n```")  # what the template puts after the diff
+    for into in (8, 20, 35):  # caps that cut the diff 8, 20 and 35 characters into the token
+        cap = start + into + len(TRIMMED) + tail
+        cut = prompt(cap)
+        assert len(cut) <= cap, len(cut)
+        assert TOKEN[:6] not in cut, into  # not even the part before the cut
+
+
+def _view(root: Path, sha: str):
+    import git as gitpython
+
+    from eco.mine.gitlog import stream_commits
+    from eco.mine.rules import CommitView
+
+    commits = stream_commits(gitpython.Repo(root), rev_range=sha)
+    raw = next(commits)
+    commits.close()
+    return CommitView(raw)
+
+
 def test_the_prompt_keeps_within_llm_max_prompt_chars(tmp_path: Path, llm_server) -> None:
     """A long message, many files and a large diff: the diff is trimmed so the whole prompt fits the setting."""
     root = new_repo(tmp_path)

@@ -44,6 +44,7 @@ MAX_MESSAGE_CHARS = 4000
 MAX_FAILURES = 3  # in a row: the endpoint is down, stop asking
 MIN_DIFF_CHARS = 1000  # of the diff, whatever the message and file list take
 TRIMMED = "\n... (trimmed)"
+REDACT_SLACK = 1000  # characters of diff redacted past the cut: longer than any secret the redactor knows
 _JSON = re.compile(r"\{.*\}", re.S)
 _FILE_HEADER = re.compile(r"^diff --git a/.*? b/(.*)$", re.M)
 
@@ -126,8 +127,12 @@ class SecondOpinion:
             "message": redactor.redact(view.message[:MAX_MESSAGE_CHARS]),
             "files": "\n".join(f"- {p}" for p in view.paths[:60]) + ("\n- ..." if len(view.paths) > 60 else ""),
         }
-        room = self.settings.llm_max_prompt_chars - len(render(PROMPT, {**fields, "diff": ""})) - len(TRIMMED)
-        diff = redactor.redact(product_diff_first(view.diff_bytes.decode("utf-8", "replace"), max(MIN_DIFF_CHARS, room)))
+        room = max(MIN_DIFF_CHARS, self.settings.llm_max_prompt_chars - len(render(PROMPT, {**fields, "diff": ""})) - len(TRIMMED))
+        # Redacted before the cut, with some text past it: a secret across the cut is hidden whole, and a
+        # placeholder longer than its secret cannot push the prompt past the limit.
+        diff = redactor.redact(product_diff_first(view.diff_bytes.decode("utf-8", "replace"), room + REDACT_SLACK))
+        if len(diff) > room:
+            diff = diff[:room] + TRIMMED
         return [("human", render(PROMPT, {**fields, "diff": diff}))]
 
     def decide(self, view: CommitView, verdict: Verdict) -> Verdict:
