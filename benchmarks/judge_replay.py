@@ -41,6 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mine_quality  # noqa: E402
 from llm_server import ScriptedLLMServer, ScriptedResponse  # noqa: E402
 
+from eco.llm.client import LLMError  # noqa: E402
+from eco.mine.second_opinion import parse_answer  # noqa: E402
+
 UNANSWERED = '{"perf": false, "reason": "no recorded answer"}'
 _SHA = re.compile(r"^## Commit ([0-9a-f]{7,40})$", re.M)
 
@@ -100,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--delay", type=float, default=0.0, help="seconds the server waits before each answer, to time mining "
                     "against an endpoint of that latency (then compare mine_llm_judge_concurrency and mine_workers)")
+    ap.add_argument("--show-judge-errors", action="store_true",
+                    help="list the labelled commits the judge answered against the label (do not, on a round kept unseen)")
     args = ap.parse_args(argv)
 
     replay = Replay(load_answers(args.answers))
@@ -145,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             counts["unlabelled"] += 1
             continue
         try:
-            yes = json.loads(re.search(r"\{.*\}", a["reply"], re.S).group(0)).get("perf") in (True, "true", "yes")
-        except (AttributeError, json.JSONDecodeError):
+            yes = parse_answer(a["reply"])[0]
+        except LLMError:  # eco counted it as a failed request: the rules' verdict stood
             yes = False
         counts[f"{'fix' if label[1] else 'non-fix'}, {'yes' if yes else 'no'}"] += 1
         if yes != label[1]:
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"judge recall on the fixes it was asked about: {counts['fix, yes'] / pos:.2f}")
     if neg:
         print(f"judge false-yes rate on the non-fixes it was asked about: {counts['non-fix, yes'] / neg:.4f}")
-    if os.environ.get("ECO_REPLAY_SHOW_WRONG") and wrong:
+    if args.show_judge_errors and wrong:
         print("\n".join(wrong))
     return 0
 
