@@ -237,10 +237,10 @@ def test_above_the_threshold_the_judge_checks_the_rules_fixes_and_its_no_overrul
         assert s.query(AntiPattern).filter_by(commit_sha=kept2).count() >= 1
 
 
-def test_recorded_answers_replay_onto_the_same_prompts(tmp_path: Path, llm_server) -> None:
+def test_recorded_answers_replay_onto_the_same_prompts(tmp_path: Path, llm_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """benchmarks/judge_replay.py measures the judge by recording what eco asks, then serving answers keyed by the
     prompt's text: that only works if a second run sends byte-identical prompts, which this checks."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from judge_replay import UNANSWERED, Replay
 
     root, fix, other = _history(tmp_path)
