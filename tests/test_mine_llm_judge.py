@@ -331,8 +331,9 @@ def test_a_secret_across_the_cut_is_redacted_whole_and_the_prompt_keeps_its_limi
     at = Settings().llm_max_prompt_chars
     whole = prompt(at)
     assert TOKEN not in whole and "ECO_REDACTED_1" in whole
-    start = prompt(100_000).find("KEY = '") + len("KEY = '")  # where the token stands in an uncut prompt
-    tail = len(prompt(100_000)) - prompt(100_000).rfind("\n```")  # what the template puts after the diff
+    uncut = prompt(100_000)
+    start = uncut.find("KEY = '") + len("KEY = '")  # where the token stands in an uncut prompt
+    tail = len(uncut) - uncut.rfind("\n```")  # what the template puts after the diff
     for into in (8, 20, 35):  # caps that cut the diff 8, 20 and 35 characters into the token
         cap = start + into + len(TRIMMED) + tail
         cut = prompt(cap)

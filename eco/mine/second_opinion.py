@@ -4,8 +4,9 @@ Message and shape rules miss fixes whose message names only the mechanism ("Use 
 ascii85") and find 45-70% of labelled fixes on histories they were not tuned on (benchmarks/RESULTS.md).
 A model that reads the diff can tell more of those apart, at the price of a request per commit, so it is
 off by default (``mine_llm_judge``) and asked only about commits whose rules scored at least
-``mine_llm_judge_min`` but less than the threshold. Its "yes" adds exactly what the commit lacked; its
-"no" is recorded with score 0, so ``eco rules explain`` and the stored verdict say what it answered.
+``mine_llm_judge_min`` but less than ``mine_llm_judge_max`` (by default the threshold). Its "yes" adds
+exactly what the commit lacked; its "no" on a commit the rules left short is recorded with score 0, so
+``eco rules explain``, the stored verdict and the ``llm_judge`` field of ``eco mine --json`` say what it answered.
 
 Going past the rules' recall takes ``mine_llm_judge_min = 0``: every product-code commit they do not
 already call a fix is asked, thousands of requests on a real history, each mostly waiting on the endpoint.
